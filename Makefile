@@ -1,0 +1,49 @@
+# ampmeter — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+
+PORT ?= 8080
+PGPORT ?= 5499
+ORG ?= demo
+SCOPES ?= events:write events:read indicators:read surveys:write admin
+TTL ?= 86400
+
+# DEVELOPMENT DEFAULT ONLY: the HS256 secret `make run`, `make test` and
+# `make token` use when none is given. Never deploy with it.
+AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
+export AMP_JWT_SECRET PORT PGPORT
+
+.PHONY: all build run test unit api lint bench token stop clean
+
+all: build
+
+build:
+	@scripts/deps.sh build
+	@scripts/build.sh
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+# Parts of `make test`, for quicker loops.
+unit:
+	@scripts/test.sh unit
+api:
+	@scripts/test.sh api
+lint:
+	@scripts/test.sh lint
+
+bench:
+	@scripts/deps.sh build db bench
+	@scripts/build.sh
+	@bench/run.sh
+
+token:
+	@scripts/token.sh "$(ORG)" "$(SCOPES)" "$(TTL)"
+
+stop:
+	@scripts/pg.sh stop var/pg
+
+clean:
+	rm -rf build ampmeter src/gen

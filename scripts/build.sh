@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build the single ampmeter executable with kodev (Debian's kore package).
+# kodev wants the project directory to be named like conf/<name>.conf, so
+# the build runs in build/ampmeter, which links back to the sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+stage=build/ampmeter
+mkdir -p "$stage/conf" "$stage/assets" src/gen
+ln -sfn "$top/src" "$stage/src"
+ln -sfn "$top/conf/ampmeter.conf" "$stage/conf/ampmeter.conf"
+ln -sfn "$top/conf/build.conf" "$stage/conf/build.conf"
+cmp -s openapi.yaml "$stage/assets/openapi.yaml" ||
+	cp openapi.yaml "$stage/assets/openapi.yaml"
+
+version=$(find sql -maxdepth 1 -name '[0-9]*.sql' | wc -l)
+header="#define AMP_SCHEMA_VERSION \"$version\""
+if [ ! -f src/gen/schema.h ] || [ "$(cat src/gen/schema.h)" != "$header" ]; then
+	echo "$header" > src/gen/schema.h
+fi
+
+if ! (cd "$stage" && kodev build > build.log 2>&1); then
+	grep -v '^compiling\|^building\|^adding\|^nothing to be done' \
+	    "$stage/build.log" >&2 || true
+	echo "build failed (full log: $stage/build.log)" >&2
+	exit 1
+fi
+cp -f "$stage/ampmeter" ampmeter
+echo "built ./ampmeter (schema version $version)"

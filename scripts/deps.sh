@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install the Debian packages a task needs, only those missing.
+# Usage: scripts/deps.sh GROUP...   (build db test bench runtime)
+# The Dockerfile calls this same script, so its steps are exercised in CI.
+set -euo pipefail
+
+pkgs=()
+for group in "$@"; do
+	case "$group" in
+	build)	pkgs+=(kore libjansson-dev libjwt-dev libpq-dev build-essential
+		    dpkg-dev pkg-config ca-certificates) ;;
+	db)	pkgs+=(postgresql-15 postgresql-client-15) ;;
+	test)	pkgs+=(libcmocka-dev python3-pytest python3-requests
+		    python3-jsonschema python3-jwt python3-hypothesis
+		    python3-psycopg2 python3-yaml openssl) ;;
+	bench)	pkgs+=(wrk time) ;;
+	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
+		    curl openssl ca-certificates) ;;
+	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing+=("$p")
+	fi
+done
+# The OpenAPI linter runs on Node.js; machines of this kind ship it.
+for group in "$@"; do
+	if [ "$group" = test ] && ! command -v npm >/dev/null; then
+		missing+=(nodejs npm)
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

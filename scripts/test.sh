@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# make test: packages, build, C unit tests (also under ASan+UBSan), the
+# OpenAPI lint, then the API tests (which start their own throwaway
+# PostgreSQL and service). Ends with one line of totals.
+#   scripts/test.sh [unit|lint|api]...   (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(unit lint api)
+
+scripts/deps.sh build db test || exit 1
+scripts/build.sh || exit 1
+
+passed=0 failed=0
+out=build/test
+mkdir -p "$out"
+
+run_unit() {
+	local cflags="-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Isrc"
+	local san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	local t name bin log p f
+	for t in tests/unit/test_*.c; do
+		name=$(basename "$t" .c)
+		for variant in plain san; do
+			bin="$out/$name.$variant"
+			log="$out/$name.$variant.log"
+			extra=""
+			[ "$variant" = san ] && extra=$san
+			if ! gcc $cflags $extra -O1 "$t" src/core/*.c \
+			    -ljansson -lcmocka -lm -o "$bin"; then
+				echo "unit: $name failed to build" >&2
+				failed=$((failed + 1))
+				continue
+			fi
+			"$bin" >"$log" 2>&1
+			cat "$log"
+			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+			passed=$((passed + ${p:-0}))
+			failed=$((failed + ${f:-0}))
+			if [ -z "$p" ] && [ -z "$f" ]; then
+				echo "unit: $name ($variant) crashed" >&2
+				failed=$((failed + 1))
+			fi
+		done
+	done
+}
+
+run_lint() {
+	if [ ! -x node_modules/.bin/redocly ]; then
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null || {
+			echo "lint: npm ci failed" >&2; failed=$((failed + 1)); return; }
+	fi
+	if node_modules/.bin/redocly lint openapi.yaml --format=stylish; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+}
+
+run_api() {
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
+	    --junitxml="$out/api.xml"
+	local rc=$?
+	if [ -f "$out/api.xml" ]; then
+		read -r p f < <(/usr/bin/python3 - "$out/api.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+s = r if r.tag == "testsuite" else r.find("testsuite")
+t, f, e, k = (int(s.get(x, 0)) for x in ("tests", "failures", "errors", "skipped"))
+print(t - f - e - k, f + e)
+PY
+)
+		passed=$((passed + p))
+		failed=$((failed + f))
+	fi
+	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		failed=$((failed + 1))
+	fi
+}
+
+for part in "${parts[@]}"; do
+	case "$part" in
+	unit) run_unit ;;
+	lint) run_lint ;;
+	api) rm -f "$out/api.xml"; run_api ;;
+	*) echo "unknown part $part" >&2; exit 2 ;;
+	esac
+done
+
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,68 @@
+/*
+ * ampmeter: process set-up. The parent reads the environment, listens
+ * and maps shared metrics before forking workers; each worker seeds
+ * jansson and registers the database.
+ */
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
+#include <kore/hooks.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "routes.h"
+
+/* libpq stats ~/.pgpass and, for host names, calls uname. */
+KORE_SECCOMP_FILTER("ampmeter",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(uname),
+);
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	struct kore_server	*srv;
+	char			 err[256];
+
+	kore_default_getopt(argc, argv);
+	if (config_load(&amp_config, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ampmeter: configuration: %s\n", err);
+		exit(1);
+	}
+
+	srv = kore_server_create("api");
+	srv->tls = 0;
+	if (!kore_server_bind(srv, amp_config.bind, amp_config.port, NULL)) {
+		fprintf(stderr, "ampmeter: cannot listen on %s:%s\n",
+		    amp_config.bind, amp_config.port);
+		exit(1);
+	}
+	worker_count = (u_int8_t)amp_config.workers;
+	pgsql_conn_max = (u_int16_t)amp_config.db_conns;
+
+	/* A dead database must fail fast, never hang a request. */
+	(void)setenv("PGCONNECT_TIMEOUT", "2", 0);
+	(void)setenv("PGGSSENCMODE", "disable", 0);
+	(void)setenv("PGOPTIONS", "-c statement_timeout=15000", 0);
+	(void)setenv("PGAPPNAME", "ampmeter", 0);
+
+	metrics_init(route_names);
+}
+
+void
+kore_worker_configure(void)
+{
+	json_object_seed((size_t)(amp_config.hash_seed ^ (unsigned long)getpid()));
+	if (!kore_pgsql_register("db", amp_config.database_url))
+		fatal("cannot register the database");
+}

@@ -1,0 +1,147 @@
+/*
+ * Configuration comes from the environment only. A missing or invalid
+ * setting stops start-up with one line naming it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jwt.h>
+
+#include "config.h"
+
+#define JWT_SECRET_MIN	32
+#define KEY_FILE_MAX	(64 * 1024)
+
+struct amp_config	amp_config;
+
+static int	number_env(const char *, int, int, int, int *, char *, size_t);
+static int	key_file_read(const char *, struct amp_config *, char *,
+		    size_t);
+static char	*optional_env(const char *);
+
+static char *
+optional_env(const char *name)
+{
+	const char	*v;
+
+	v = getenv(name);
+	if (v == NULL || *v == '\0')
+		return (NULL);
+	return (strdup(v));
+}
+
+static int
+number_env(const char *name, int def, int min, int max, int *out, char *err,
+    size_t errlen)
+{
+	const char	*v;
+	char		*end;
+	long		 n;
+
+	v = getenv(name);
+	if (v == NULL || *v == '\0') {
+		*out = def;
+		return (0);
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max) {
+		(void)snprintf(err, errlen, "%s must be a whole number from "
+		    "%d to %d (got \"%s\")", name, min, max, v);
+		return (-1);
+	}
+	*out = (int)n;
+	return (0);
+}
+
+static int
+key_file_read(const char *path, struct amp_config *c, char *err,
+    size_t errlen)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		(void)snprintf(err, errlen, "AMP_JWT_PUBLIC_KEY_FILE cannot be "
+		    "read: %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	c->jwt_key = calloc(1, KEY_FILE_MAX + 1);
+	n = c->jwt_key == NULL ? 0 : fread(c->jwt_key, 1, KEY_FILE_MAX, fp);
+	(void)fclose(fp);
+	if (n == 0 || strstr((char *)c->jwt_key, "-----BEGIN PUBLIC KEY-----")
+	    == NULL) {
+		(void)snprintf(err, errlen, "AMP_JWT_PUBLIC_KEY_FILE must hold "
+		    "an SPKI PEM public key (BEGIN PUBLIC KEY): %s", path);
+		return (-1);
+	}
+	c->jwt_key_len = n;
+	return (0);
+}
+
+int
+config_load(struct amp_config *c, char *err, size_t errlen)
+{
+	const char	*v, *alg;
+	int		 port;
+	FILE		*fp;
+
+	memset(c, 0, sizeof(*c));
+
+	v = getenv("AMP_BIND");
+	(void)snprintf(c->bind, sizeof(c->bind), "%s",
+	    v != NULL && *v != '\0' ? v : "127.0.0.1");
+	if (number_env("PORT", 8080, 1, 65535, &port, err, errlen) == -1 ||
+	    number_env("AMP_WORKERS", 2, 1, 64, &c->workers, err,
+	    errlen) == -1 ||
+	    number_env("AMP_DB_CONNS", 4, 1, 64, &c->db_conns, err,
+	    errlen) == -1)
+		return (-1);
+	(void)snprintf(c->port, sizeof(c->port), "%d", port);
+
+	if ((c->database_url = optional_env("DATABASE_URL")) == NULL) {
+		(void)snprintf(err, errlen, "DATABASE_URL is not set");
+		return (-1);
+	}
+
+	alg = getenv("AMP_JWT_ALG");
+	if (alg == NULL || *alg == '\0')
+		alg = "HS256";
+	if (strcmp(alg, "HS256") == 0) {
+		c->jwt_alg = JWT_ALG_HS256;
+		v = getenv("AMP_JWT_SECRET");
+		if (v == NULL || strlen(v) < JWT_SECRET_MIN) {
+			(void)snprintf(err, errlen, "AMP_JWT_SECRET must be set "
+			    "to at least %d bytes for HS256", JWT_SECRET_MIN);
+			return (-1);
+		}
+		c->jwt_key = (unsigned char *)strdup(v);
+		c->jwt_key_len = strlen(v);
+	} else if (strcmp(alg, "RS256") == 0 || strcmp(alg, "ES256") == 0) {
+		c->jwt_alg = alg[0] == 'R' ? JWT_ALG_RS256 : JWT_ALG_ES256;
+		v = getenv("AMP_JWT_PUBLIC_KEY_FILE");
+		if (v == NULL || *v == '\0') {
+			(void)snprintf(err, errlen, "AMP_JWT_PUBLIC_KEY_FILE "
+			    "must be set for %s", alg);
+			return (-1);
+		}
+		if (key_file_read(v, c, err, errlen) == -1)
+			return (-1);
+	} else {
+		(void)snprintf(err, errlen, "AMP_JWT_ALG must be HS256, RS256 "
+		    "or ES256 (got \"%s\")", alg);
+		return (-1);
+	}
+	c->jwt_issuer = optional_env("AMP_JWT_ISSUER");
+	c->jwt_audience = optional_env("AMP_JWT_AUDIENCE");
+
+	/* Workers are chroot-able and may not reach /dev/urandom later. */
+	if ((fp = fopen("/dev/urandom", "r")) != NULL) {
+		if (fread(&c->hash_seed, sizeof(c->hash_seed), 1, fp) != 1)
+			c->hash_seed = 0;
+		(void)fclose(fp);
+	}
+	return (0);
+}

@@ -1,0 +1,25 @@
+#ifndef AMP_CONFIG_H
+#define AMP_CONFIG_H
+
+#include <stddef.h>
+
+/* Settings read once from the environment by the parent process. */
+struct amp_config {
+	char		 bind[64];
+	char		 port[8];
+	int		 workers;
+	int		 db_conns;
+	char		*database_url;
+	int		 jwt_alg;		/* libjwt jwt_alg_t */
+	unsigned char	*jwt_key;
+	size_t		 jwt_key_len;
+	char		*jwt_issuer;		/* NULL when not enforced */
+	char		*jwt_audience;		/* NULL when not enforced */
+	unsigned long	 hash_seed;
+};
+
+extern struct amp_config	amp_config;
+
+int	config_load(struct amp_config *, char *, size_t);
+
+#endif

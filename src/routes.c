@@ -1,0 +1,150 @@
+/*
+ * The routes: each resource is a table of operations (method, scope, body
+ * validator, query parameters, SQL). conf/ampmeter.conf maps paths to the
+ * handler functions below.
+ */
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "api.h"
+#include "metrics.h"
+#include "routes.h"
+#include "core/claims.h"
+#include "gen/schema.h"
+
+#define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
+
+extern const u_int8_t	asset_openapi_yaml[];
+extern const u_int32_t	asset_len_openapi_yaml;
+
+static int	local_health(struct http_request *);
+static int	local_spec(struct http_request *);
+static int	local_not_found(struct http_request *);
+
+static const char *const page_query[] = { "limit", "cursor", NULL };
+static const char *const events_query[] = { "member", "channel",
+    "campaign", "from", "to", "limit", "cursor", NULL };
+
+static const struct api_op healthz_ops[] = {
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op readyz_ops[] = {
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.ready(" AMP_SCHEMA_VERSION ")",
+	    NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op metrics_ops[] = {
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op spec_ops[] = {
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op events_ops[] = {
+	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, event_batch_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL },
+	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, events_query, 0,
+	    "SELECT status, body::text FROM amp.list_events($1, $2, $3, $4, "
+	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op results_ops[] = {
+	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, result_batch_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.ingest_results($1, $2)",
+	    NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op campaigns_ops[] = {
+	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
+	    "SELECT status, body::text FROM amp.list_campaigns($1, $2::int, "
+	    "$3)", NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op campaign_ops[] = {
+	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, campaign_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_campaign($1, $2, $3)",
+	    NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op kpis_ops[] = {
+	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
+	    "SELECT status, body::text FROM amp.list_kpis($1, $2::int, $3)",
+	    NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op kpi_ops[] = {
+	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, kpi_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+static const struct api_op fallback_ops[] = {
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+};
+
+#define RESOURCE(fn, prefix, ops)					\
+	static const struct api_resource fn##_resource = {		\
+		#fn, prefix, ops					\
+	};								\
+	int								\
+	fn(struct http_request *req)					\
+	{								\
+		return (api_dispatch(req, &fn##_resource));		\
+	}
+
+RESOURCE(route_healthz, NULL, healthz_ops)
+RESOURCE(route_readyz, NULL, readyz_ops)
+RESOURCE(route_metrics, NULL, metrics_ops)
+RESOURCE(route_openapi, NULL, spec_ops)
+RESOURCE(route_events, NULL, events_ops)
+RESOURCE(route_results, NULL, results_ops)
+RESOURCE(route_campaigns, NULL, campaigns_ops)
+RESOURCE(route_campaign, "/v1/campaigns/", campaign_ops)
+RESOURCE(route_kpis, NULL, kpis_ops)
+RESOURCE(route_kpi, "/v1/kpis/", kpi_ops)
+RESOURCE(route_fallback, NULL, fallback_ops)
+
+/* Metric labels: the handler names above, as the config binds them. */
+const char *const route_names[] = {
+	"route_healthz", "route_readyz", "route_metrics", "route_openapi",
+	"route_events", "route_results", "route_campaigns", "route_campaign",
+	"route_kpis", "route_kpi", "route_fallback", NULL
+};
+
+static int
+local_health(struct http_request *req)
+{
+	static const char	body[] = "{\"status\":\"ok\"}";
+
+	api_json(req, 200, body, sizeof(body) - 1);
+	return (KORE_RESULT_OK);
+}
+
+static int
+local_spec(struct http_request *req)
+{
+	http_response_header(req, "content-type", "application/yaml");
+	http_response(req, 200, asset_openapi_yaml, asset_len_openapi_yaml);
+	metrics_record(req, 200);
+	return (KORE_RESULT_OK);
+}
+
+static int
+local_not_found(struct http_request *req)
+{
+	api_problem(req, 404, "no resource lives at this path", NULL, NULL);
+	return (KORE_RESULT_OK);
+}

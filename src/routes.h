@@ -1,0 +1,21 @@
+#ifndef AMP_ROUTES_H
+#define AMP_ROUTES_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+extern const char *const	route_names[];
+
+int	route_healthz(struct http_request *);
+int	route_readyz(struct http_request *);
+int	route_metrics(struct http_request *);
+int	route_openapi(struct http_request *);
+int	route_events(struct http_request *);
+int	route_results(struct http_request *);
+int	route_campaigns(struct http_request *);
+int	route_campaign(struct http_request *);
+int	route_kpis(struct http_request *);
+int	route_kpi(struct http_request *);
+int	route_fallback(struct http_request *);
+
+#endif

@@ -1,0 +1,82 @@
+"""Validate every response the tests see against openapi.yaml."""
+import json
+import re
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, RefResolver
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+class Spec:
+    def __init__(self, path=SPEC_PATH):
+        self.doc = yaml.safe_load(path.read_text())
+        self.resolver = RefResolver.from_schema(self.doc)
+        self.paths = []
+        for template, item in self.doc["paths"].items():
+            pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
+            self.paths.append((re.compile(pattern), template, item))
+
+    def _deref(self, node):
+        while isinstance(node, dict) and "$ref" in node:
+            _, node = self.resolver.resolve(node["$ref"])
+        return node
+
+    def operation(self, method, path):
+        path = path.split("?", 1)[0]
+        for pattern, template, item in self.paths:
+            if pattern.match(path) and method.lower() in item:
+                return template, item[method.lower()]
+        return None, None
+
+    def path_known(self, path):
+        path = path.split("?", 1)[0]
+        return any(p.match(path) for p, _, _ in self.paths)
+
+    def check(self, method, path, response):
+        """Raise AssertionError when the response is not what the spec says."""
+        template, op = self.operation(method, path)
+        if op is None:
+            # A method the path lacks, or a path outside the API, still
+            # answers a problem.
+            if response.status_code == 405 and self.path_known(path):
+                assert "allow" in {h.lower() for h in response.headers}
+                self._check_body(self._problem_schema(), response, "application/problem+json")
+                return
+            if response.status_code == 404:
+                self._check_body(self._problem_schema(), response, "application/problem+json")
+                return
+            raise AssertionError(f"{method} {path} is not in openapi.yaml")
+        status = str(response.status_code)
+        responses = op.get("responses", {})
+        declared = responses.get(status) or responses.get(status[0] + "XX") or responses.get("default")
+        assert declared is not None, (
+            f"{method} {template} answered {status}, which openapi.yaml does not list")
+        declared = self._deref(declared)
+        for name, header in (declared.get("headers") or {}).items():
+            header = self._deref(header)
+            if header.get("required"):
+                assert name.lower() in {h.lower() for h in response.headers}, (
+                    f"{method} {template} {status} lacks header {name}")
+        content = declared.get("content")
+        if not content:
+            return
+        ctype = response.headers.get("content-type", "").split(";")[0].strip()
+        assert ctype in content, (
+            f"{method} {template} {status}: content-type {ctype!r} not in {list(content)}")
+        schema = self._deref(content[ctype].get("schema", {}))
+        self._check_body(schema, response, ctype)
+
+    def _problem_schema(self):
+        return self.doc["components"]["schemas"]["Problem"]
+
+    def _check_body(self, schema, response, ctype):
+        if "json" in ctype:
+            body = json.loads(response.content)
+        else:
+            body = response.text
+        validator = Draft202012Validator(schema, resolver=self.resolver)
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, "response does not match openapi.yaml: " + "; ".join(
+            f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5])
