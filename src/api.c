@@ -1,6 +1,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -553,11 +554,43 @@ call_error(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
+/* Hands the SQL function's data to the op's pure renderer. */
+static int
+call_render(struct api_call *call)
+{
+	json_t	*data, *doc;
+	char	*text;
+
+	data = json_loadb(call->body, call->body_len, 0, NULL);
+	if (data == NULL)
+		return (-1);
+	doc = call->op->render(data, &call->status);
+	json_decref(data);
+	if (doc == NULL)
+		return (-1);
+	text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(doc);
+	if (text == NULL)
+		return (-1);
+	kore_free(call->body);
+	call->body_len = strlen(text);
+	call->body = kore_strdup(text);
+	free(text);
+	return (0);
+}
+
 static int
 call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
+	if (call->body != NULL && call->status == 200 &&
+	    call->op->render != NULL && call_render(call) != 0) {
+		kore_log(LOG_ERR, "%s: rendering failed", call->res->name);
+		api_problem(req, 500, "the request could not be completed",
+		    NULL, NULL);
+		return (HTTP_STATE_COMPLETE);
+	}
 	if (call->body == NULL) {
 		kore_log(LOG_ERR, "%s: the SQL function returned no row",
 		    call->res->name);

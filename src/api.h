@@ -31,6 +31,12 @@ struct api_op {
 	const char	 *sql;
 	/* Answers without the database (health, metrics, the spec). */
 	int		(*local)(struct http_request *);
+	/*
+	 * Optional pure computation on the SQL function's 200 answer (the
+	 * data it gathered): returns the response document and may change
+	 * *status; NULL means an internal error.
+	 */
+	json_t		*(*render)(const json_t *, int *);
 };
 
 struct api_resource {

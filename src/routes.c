@@ -26,73 +26,73 @@ static const char *const events_query[] = { "member", "channel",
     "campaign", "from", "to", "limit", "cursor", NULL };
 
 static const struct api_op healthz_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op readyz_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.ready(" AMP_SCHEMA_VERSION ")",
-	    NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op metrics_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op spec_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op events_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, event_batch_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL },
+	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL, NULL },
 	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, events_query, 0,
 	    "SELECT status, body::text FROM amp.list_events($1, $2, $3, $4, "
-	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op results_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, result_batch_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.ingest_results($1, $2)",
-	    NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op campaigns_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_campaigns($1, $2::int, "
-	    "$3)", NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    "$3)", NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op campaign_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL },
+	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL, NULL },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, campaign_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.put_campaign($1, $2, $3)",
-	    NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op kpis_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_kpis($1, $2::int, $3)",
-	    NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op kpi_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL },
+	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL, NULL },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, kpi_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op fallback_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 
 #define RESOURCE(fn, prefix, ops)					\
