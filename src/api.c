@@ -368,7 +368,8 @@ prepare(struct http_request *req, const struct api_resource *res,
 {
 	struct api_call	*call;
 	struct problems	 p;
-	const char	*id;
+	const char	*raw;
+	char		 id[4 * 128 + 1];
 	amp_usec	 now;
 
 	call = http_state_create(req, sizeof(*call), call_free);
@@ -381,11 +382,11 @@ prepare(struct http_request *req, const struct api_resource *res,
 	if (op->scopes != 0)
 		params_add(call, who->org);
 	if (res->id_prefix != NULL) {
-		id = req->path + strlen(res->id_prefix);
-		if (ident_check(id) != 0) {
+		raw = req->path + strlen(res->id_prefix);
+		if (pct_decode(raw, strlen(raw), id, sizeof(id)) != 0 ||
+		    res->id_check(id) != 0) {
 			problems_init(&p);
-			problems_add(&p, "id", "must be 1 to 64 characters of "
-			    "A-Z a-z 0-9 . _ : -");
+			problems_add(&p, "id", "%s", res->id_rule);
 			api_problem(req, 400, "the path names no valid id",
 			    "parameter", &p);
 			return (-1);

@@ -10,9 +10,11 @@
 #include "metrics.h"
 #include "routes.h"
 #include "core/claims.h"
+#include "core/indicators.h"
 #include "gen/schema.h"
 
 #define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
+#define INDICATOR_WINDOW_MAX_DAYS	400
 
 extern const u_int8_t	asset_openapi_yaml[];
 extern const u_int32_t	asset_len_openapi_yaml;
@@ -22,6 +24,10 @@ static int	local_spec(struct http_request *);
 static int	local_not_found(struct http_request *);
 
 static const char *const page_query[] = { "limit", "cursor", NULL };
+static const char *const indicators_query[] = { "channel", "campaign",
+    "from", "to", NULL };
+static const char *const series_query[] = { "interval", "channel",
+    "campaign", "from", "to", NULL };
 static const char *const events_query[] = { "member", "channel",
     "campaign", "from", "to", "limit", "cursor", NULL };
 
@@ -84,6 +90,29 @@ static const struct api_op kpi_ops[] = {
 	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
+static const struct api_op indicators_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, indicators_query,
+	    INDICATOR_WINDOW_MAX_DAYS,
+	    "SELECT status, body::text FROM amp.indicators($1, $2, $3, "
+	    "$4::timestamptz, $5::timestamptz)", NULL, indicators_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op series_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, series_query,
+	    INDICATOR_WINDOW_MAX_DAYS,
+	    "SELECT status, body::text FROM amp.indicator_series($1, $2, $3, "
+	    "$4, $5::timestamptz, $6::timestamptz)", NULL, series_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op member_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.member_profile($1, $2)", NULL,
+	    NULL },
+	{ HTTP_METHOD_DELETE, SCOPE_ADMIN, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.erase_member($1, $2)", NULL,
+	    NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
 static const struct api_op fallback_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
 	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
@@ -95,9 +124,22 @@ static const struct api_op fallback_ops[] = {
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 
+#define IDENT_RULE	"must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
+#define MEMBER_RULE	"must be 1 to 128 characters, without control " \
+			"characters, percent-encoded in the path"
+
+#define RESOURCE_ID(fn, prefix, check, rule, ops)			\
+	static const struct api_resource fn##_resource = {		\
+		#fn, prefix, check, rule, ops				\
+	};								\
+	int								\
+	fn(struct http_request *req)					\
+	{								\
+		return (api_dispatch(req, &fn##_resource));		\
+	}
 #define RESOURCE(fn, prefix, ops)					\
 	static const struct api_resource fn##_resource = {		\
-		#fn, prefix, ops					\
+		#fn, prefix, ident_check, IDENT_RULE, ops		\
 	};								\
 	int								\
 	fn(struct http_request *req)					\
@@ -115,13 +157,18 @@ RESOURCE(route_campaigns, NULL, campaigns_ops)
 RESOURCE(route_campaign, "/v1/campaigns/", campaign_ops)
 RESOURCE(route_kpis, NULL, kpis_ops)
 RESOURCE(route_kpi, "/v1/kpis/", kpi_ops)
+RESOURCE(route_indicators, NULL, indicators_ops)
+RESOURCE(route_series, NULL, series_ops)
+RESOURCE_ID(route_member, "/v1/members/", member_check, MEMBER_RULE,
+    member_ops)
 RESOURCE(route_fallback, NULL, fallback_ops)
 
 /* Metric labels: the handler names above, as the config binds them. */
 const char *const route_names[] = {
 	"route_healthz", "route_readyz", "route_metrics", "route_openapi",
 	"route_events", "route_results", "route_campaigns", "route_campaign",
-	"route_kpis", "route_kpi", "route_fallback", NULL
+	"route_kpis", "route_kpi", "route_indicators", "route_series",
+	"route_member", "route_fallback", NULL
 };
 
 static int

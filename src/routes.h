@@ -16,6 +16,9 @@ int	route_campaigns(struct http_request *);
 int	route_campaign(struct http_request *);
 int	route_kpis(struct http_request *);
 int	route_kpi(struct http_request *);
+int	route_indicators(struct http_request *);
+int	route_series(struct http_request *);
+int	route_member(struct http_request *);
 int	route_fallback(struct http_request *);
 
 #endif

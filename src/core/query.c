@@ -5,7 +5,6 @@
 #include "query.h"
 
 static int	hexval(char);
-static int	decode(const char *, size_t, char *, size_t);
 
 static int
 hexval(char c)
@@ -20,8 +19,8 @@ hexval(char c)
 }
 
 /* Percent-decoding with '+' as space; control characters are refused. */
-static int
-decode(const char *s, size_t len, char *out, size_t outlen)
+int
+pct_decode(const char *s, size_t len, char *out, size_t outlen)
 {
 	size_t	i, n;
 	int	hi, lo;
@@ -66,8 +65,8 @@ query_parse(const char *qs, struct problems *p)
 		}
 		if (eq == NULL)
 			eq = end;
-		if (decode(part, (size_t)(eq - part), key, sizeof(key)) != 0 ||
-		    decode(eq < end ? eq + 1 : end, eq < end ?
+		if (pct_decode(part, (size_t)(eq - part), key, sizeof(key)) != 0 ||
+		    pct_decode(eq < end ? eq + 1 : end, eq < end ?
 		    (size_t)(end - eq - 1) : 0, val, sizeof(val)) != 0) {
 			problems_add(p, "", "query string is not well formed "
 			    "or a value is longer than %d bytes",

@@ -13,5 +13,6 @@
 
 /* Returns an object of name -> decoded value, or NULL with a problem. */
 json_t	*query_parse(const char *, struct problems *);
+int	 pct_decode(const char *, size_t, char *, size_t);
 
 #endif

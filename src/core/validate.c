@@ -149,6 +149,19 @@ ident_check(const char *s)
 	return (n >= 1 && n <= 64 ? 0 : -1);
 }
 
+/* Member ids: 1-128 characters, no control characters. */
+int
+member_check(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < 0x20)
+			return (-1);
+	}
+	return (i >= 1 && utf8_length(s) <= 128 ? 0 : -1);
+}
+
 static int
 string_check(const json_t *v, const struct field_spec *f, const char *ptr,
     struct problems *p)

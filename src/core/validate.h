@@ -60,6 +60,7 @@ void	problems_add(struct problems *, const char *, const char *, ...)
 int	object_check(const json_t *, const struct field_spec *, const char *,
 	    amp_usec, struct problems *);
 int	ident_check(const char *);
+int	member_check(const char *);
 size_t	utf8_length(const char *);
 
 /* Whole request bodies. `now` is the caller's clock. Return 0 when valid. */

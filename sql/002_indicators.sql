@@ -1,0 +1,595 @@
+-- Indicators: rollups kept exact inside the ingest statement, so reads cost
+-- what the window costs, not what the stored history costs.
+--
+-- day_stats: per org, UTC day, channel and campaign ('' = none), the counts
+-- autonomy, purpose, extrinsic pressure and the free-choice rate rest on.
+--
+-- member_months: per org, member, UTC month, channel and campaign, arrays of
+-- 31 running totals (day 1..d of the month) of events, competence-signalled
+-- events, the signal sum and events of each depth. Any span of days inside
+-- a month is then two subscripts, so splitting a window into halves for
+-- mastery reads a handful of rows per member, however dense the data.
+
+CREATE TABLE amp.day_stats (
+	org_id		text NOT NULL,
+	day		date NOT NULL,
+	channel		text NOT NULL,
+	campaign	text NOT NULL,
+	events		bigint NOT NULL DEFAULT 0,
+	active		bigint NOT NULL DEFAULT 0,
+	active_self	bigint NOT NULL DEFAULT 0,
+	active_pressure	bigint NOT NULL DEFAULT 0,
+	contrib		bigint NOT NULL DEFAULT 0,
+	contrib_giving	bigint NOT NULL DEFAULT 0,
+	free_choice	bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (org_id, day, channel, campaign)
+);
+CREATE INDEX day_stats_campaign ON amp.day_stats (org_id, campaign, day)
+    WHERE campaign <> '';
+
+CREATE TABLE amp.member_months (
+	org_id		text NOT NULL,
+	month		date NOT NULL,
+	channel		text NOT NULL,
+	campaign	text NOT NULL,
+	member		text NOT NULL,
+	ev		int[] NOT NULL,
+	sig_n		int[] NOT NULL,
+	sig_sum		float8[] NOT NULL,
+	k1		int[] NOT NULL,	-- consume
+	k2		int[] NOT NULL,	-- react
+	k3		int[] NOT NULL,	-- create
+	k4		int[] NOT NULL,	-- contribute
+	PRIMARY KEY (org_id, month, channel, campaign, member)
+);
+CREATE INDEX member_months_member ON amp.member_months (org_id, member);
+CREATE INDEX member_months_campaign ON amp.member_months
+    (org_id, campaign, month) WHERE campaign <> '';
+
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['day_stats', 'member_months'] LOOP
+		EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
+		    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
+		    '(org_id = current_setting(''amp.org'', true))', t);
+		EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I '
+		    'TO amp_app', t);
+	END LOOP;
+END
+$$;
+
+-- Element-wise sum of two running-total arrays.
+CREATE FUNCTION amp.vadd(a int[], b int[]) RETURNS int[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
+$$;
+CREATE FUNCTION amp.vadd(a float8[], b float8[]) RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
+$$;
+
+-- The total of a running-total array over the days of [h0, h1) that fall in
+-- the month starting at m.
+CREATE FUNCTION amp.span(a anyarray, m date, h0 date, h1 date) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN least(h1 - m, 31) < greatest(h0 - m, 0) + 1 THEN 0
+	    ELSE (a[least(h1 - m, 31)])::float8
+		- coalesce(a[greatest(h0 - m, 0)], 0)::float8 END
+$$;
+
+CREATE FUNCTION amp.depth(kind text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE kind WHEN 'consume' THEN 1 WHEN 'react' THEN 2
+	    WHEN 'create' THEN 3 WHEN 'contribute' THEN 4 ELSE 0 END
+$$;
+
+-- The competence signal: quality, else (level - 1) / 4, else none.
+CREATE FUNCTION amp.signal(quality float8, level smallint) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT coalesce(quality, (level - 1) / 4.0)
+$$;
+
+-- Rollup deltas of a set of events: what they add to (or, erased, take
+-- from) the rollups. Ingestion, erasure and the consistency check all use
+-- these two functions, so the rollups have one definition.
+CREATE FUNCTION amp.day_deltas(p amp.events[]) RETURNS TABLE (day date,
+    channel text, campaign text, events bigint, active bigint,
+    active_self bigint, active_pressure bigint, contrib bigint,
+    contrib_giving bigint, free_choice bigint)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.channel,
+	    coalesce(e.campaign, ''), count(*),
+	    count(*) FILTER (WHERE k.a),
+	    count(*) FILTER (WHERE k.a AND e.initiative = 'self'),
+	    count(*) FILTER (WHERE k.a AND (e.initiative = 'incentivized'
+		OR e.rewarded)),
+	    count(*) FILTER (WHERE k.c),
+	    count(*) FILTER (WHERE k.c AND e.beneficiary <> 'self'
+		AND NOT e.rewarded),
+	    count(*) FILTER (WHERE k.a AND e.initiative = 'self'
+		AND NOT e.rewarded AND e.campaign IS NULL)
+	FROM unnest(p) AS e,
+	    LATERAL (SELECT e.kind IN ('react', 'create', 'contribute') AS a,
+		e.kind IN ('create', 'contribute') AS c) k
+	GROUP BY 1, 2, 3
+$$;
+
+CREATE FUNCTION amp.month_deltas(p amp.events[]) RETURNS TABLE (month date,
+    channel text, campaign text, member text, ev int[], sig_n int[],
+    sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[])
+LANGUAGE sql IMMUTABLE AS $$
+	WITH per_day AS (
+		SELECT date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date
+			AS month, e.channel, coalesce(e.campaign, '') AS campaign,
+		    e.member,
+		    extract(day FROM e.occurred_at AT TIME ZONE 'UTC')::int AS d,
+		    count(*) AS ev,
+		    count(amp.signal(e.quality, e.level)) AS sig_n,
+		    coalesce(sum(amp.signal(e.quality, e.level)), 0) AS sig_sum,
+		    count(*) FILTER (WHERE e.kind = 'consume') AS k1,
+		    count(*) FILTER (WHERE e.kind = 'react') AS k2,
+		    count(*) FILTER (WHERE e.kind = 'create') AS k3,
+		    count(*) FILTER (WHERE e.kind = 'contribute') AS k4
+		FROM unnest(p) AS e
+		GROUP BY 1, 2, 3, 4, 5
+	), running AS (
+		SELECT d.month, d.channel, d.campaign, d.member, i,
+		    coalesce(sum(d.ev) FILTER (WHERE d.d <= i), 0) AS ev,
+		    coalesce(sum(d.sig_n) FILTER (WHERE d.d <= i), 0) AS sig_n,
+		    coalesce(sum(d.sig_sum) FILTER (WHERE d.d <= i), 0) AS sig_sum,
+		    coalesce(sum(d.k1) FILTER (WHERE d.d <= i), 0) AS k1,
+		    coalesce(sum(d.k2) FILTER (WHERE d.d <= i), 0) AS k2,
+		    coalesce(sum(d.k3) FILTER (WHERE d.d <= i), 0) AS k3,
+		    coalesce(sum(d.k4) FILTER (WHERE d.d <= i), 0) AS k4
+		FROM per_day d CROSS JOIN generate_series(1, 31) AS i
+		GROUP BY 1, 2, 3, 4, 5
+	)
+	SELECT month, channel, campaign, member,
+	    array_agg(ev::int ORDER BY i), array_agg(sig_n::int ORDER BY i),
+	    array_agg(sig_sum::float8 ORDER BY i),
+	    array_agg(k1::int ORDER BY i), array_agg(k2::int ORDER BY i),
+	    array_agg(k3::int ORDER BY i), array_agg(k4::int ORDER BY i)
+	FROM running
+	GROUP BY 1, 2, 3, 4
+$$;
+
+-- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
+-- Rows are touched in key order so concurrent batches cannot deadlock.
+CREATE FUNCTION amp.rollup_apply(p_org text, p amp.events[], p_sign int)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF p IS NULL OR cardinality(p) = 0 THEN
+		RETURN;
+	END IF;
+	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
+	    active, active_self, active_pressure, contrib, contrib_giving,
+	    free_choice)
+	SELECT p_org, x.day, x.channel, x.campaign, p_sign * x.events,
+	    p_sign * x.active, p_sign * x.active_self, p_sign * x.active_pressure,
+	    p_sign * x.contrib, p_sign * x.contrib_giving, p_sign * x.free_choice
+	FROM amp.day_deltas(p) x
+	ORDER BY x.day, x.channel, x.campaign
+	ON CONFLICT (org_id, day, channel, campaign) DO UPDATE SET
+	    events = t.events + excluded.events,
+	    active = t.active + excluded.active,
+	    active_self = t.active_self + excluded.active_self,
+	    active_pressure = t.active_pressure + excluded.active_pressure,
+	    contrib = t.contrib + excluded.contrib,
+	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
+	    free_choice = t.free_choice + excluded.free_choice;
+
+	IF p_sign < 0 THEN
+		-- Erasure removes whole members: their running totals go whole.
+		DELETE FROM amp.member_months m
+		WHERE m.org_id = p_org AND m.member IN
+		    (SELECT DISTINCT e.member FROM unnest(p) e);
+		DELETE FROM amp.day_stats d
+		WHERE d.org_id = p_org AND d.events = 0;
+		RETURN;
+	END IF;
+
+	INSERT INTO amp.member_months AS t (org_id, month, channel, campaign,
+	    member, ev, sig_n, sig_sum, k1, k2, k3, k4)
+	SELECT p_org, x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
+	    x.sig_sum, x.k1, x.k2, x.k3, x.k4
+	FROM amp.month_deltas(p) x
+	ORDER BY x.month, x.channel, x.campaign, x.member
+	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
+	    ev = amp.vadd(t.ev, excluded.ev),
+	    sig_n = amp.vadd(t.sig_n, excluded.sig_n),
+	    sig_sum = amp.vadd(t.sig_sum, excluded.sig_sum),
+	    k1 = amp.vadd(t.k1, excluded.k1),
+	    k2 = amp.vadd(t.k2, excluded.k2),
+	    k3 = amp.vadd(t.k3, excluded.k3),
+	    k4 = amp.vadd(t.k4, excluded.k4);
+END
+$$;
+
+-- Ingestion now feeds the rollups in the same transaction as the events.
+CREATE OR REPLACE FUNCTION amp.ingest_events(p_org text, p_body jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	items jsonb := p_body->'events';
+	bad jsonb;
+	added amp.events[];
+	n int;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	bad := amp.missing_refs(p_org, items, 'events', 'campaign', 'campaigns');
+	IF bad IS NOT NULL THEN
+		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
+		RETURN;
+	END IF;
+
+	WITH src AS (
+		SELECT * FROM jsonb_to_recordset(items) AS x(id text, member text,
+		    channel text, action text, kind text, occurred_at timestamptz,
+		    initiative text, rewarded boolean, beneficiary text,
+		    quality double precision, level smallint, campaign text,
+		    value double precision, properties jsonb)
+	), ins AS (
+		INSERT INTO amp.events (org_id, id, member, channel, action, kind,
+		    occurred_at, initiative, rewarded, beneficiary, quality, level,
+		    campaign, value, properties)
+		SELECT p_org, s.id, s.member, s.channel, s.action, s.kind,
+		    s.occurred_at,
+		    coalesce(s.initiative, CASE
+			WHEN c.incentive IS NULL THEN 'self'
+			WHEN c.incentive IN ('none', 'recognition') THEN 'prompted'
+			ELSE 'incentivized' END),
+		    coalesce(s.rewarded, coalesce(c.incentive NOT IN ('none',
+			'recognition'), false)),
+		    coalesce(s.beneficiary, 'self'), s.quality, s.level,
+		    s.campaign, s.value, s.properties
+		FROM src s
+		LEFT JOIN amp.campaigns c ON c.org_id = p_org AND c.id = s.campaign
+		ON CONFLICT (org_id, id) DO NOTHING
+		RETURNING *
+	)
+	SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
+
+	n := coalesce(cardinality(added), 0);
+	PERFORM amp.rollup_apply(p_org, added, 1);
+	RETURN QUERY SELECT 200, jsonb_build_object('accepted', n,
+	    'duplicates', jsonb_array_length(items) - n);
+END
+$$;
+
+-- Window bounds for indicator reads: UTC days covering the instants asked.
+CREATE FUNCTION amp.day_floor(p timestamptz) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT (p AT TIME ZONE 'UTC')::date
+$$;
+CREATE FUNCTION amp.day_ceil(p timestamptz) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT ((p - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
+$$;
+CREATE FUNCTION amp.day_ts(p date) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT to_char(p, 'YYYY-MM-DD') || 'T00:00:00Z'
+$$;
+
+-- Everything the indicator formulas need for one window [p_from, p_to):
+-- counts from day_stats, the mastery tallies from member_months, and each
+-- KPI's observations. The formulas themselves live in src/core.
+CREATE FUNCTION amp.window_data(p_org text, p_from date, p_to date,
+    p_channel text, p_campaign text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	counts jsonb;
+	mastery jsonb;
+	kpis jsonb;
+	mid date := p_from + (p_to - p_from) / 2;
+BEGIN
+	SELECT jsonb_build_object('events', coalesce(sum(d.events), 0),
+	    'active', coalesce(sum(d.active), 0),
+	    'active_self', coalesce(sum(d.active_self), 0),
+	    'active_pressure', coalesce(sum(d.active_pressure), 0),
+	    'contributions', coalesce(sum(d.contrib), 0),
+	    'contributions_giving', coalesce(sum(d.contrib_giving), 0),
+	    'free_choice', coalesce(sum(d.free_choice), 0))
+	INTO counts
+	FROM amp.day_stats d
+	WHERE d.org_id = p_org AND d.day >= p_from AND d.day < p_to
+	    AND (p_channel IS NULL OR d.channel = p_channel)
+	    AND (p_campaign IS NULL OR d.campaign = p_campaign);
+
+	IF mid > p_from THEN
+		WITH per AS (
+			SELECT m.member,
+			    sum(amp.span(m.ev, m.month, p_from, mid)) AS e1,
+			    sum(amp.span(m.ev, m.month, mid, p_to)) AS e2,
+			    sum(amp.span(m.sig_n, m.month, p_from, mid)) AS n1,
+			    sum(amp.span(m.sig_n, m.month, mid, p_to)) AS n2,
+			    sum(amp.span(m.sig_sum, m.month, p_from, mid)) AS s1,
+			    sum(amp.span(m.sig_sum, m.month, mid, p_to)) AS s2,
+			    sum(amp.span(m.k1, m.month, p_from, mid)) AS a1,
+			    sum(amp.span(m.k1, m.month, mid, p_to)) AS a2,
+			    sum(amp.span(m.k2, m.month, p_from, mid)) AS b1,
+			    sum(amp.span(m.k2, m.month, mid, p_to)) AS b2,
+			    sum(amp.span(m.k3, m.month, p_from, mid)) AS c1,
+			    sum(amp.span(m.k3, m.month, mid, p_to)) AS c2,
+			    sum(amp.span(m.k4, m.month, p_from, mid)) AS d1,
+			    sum(amp.span(m.k4, m.month, mid, p_to)) AS d2
+			FROM amp.member_months m
+			WHERE m.org_id = p_org
+			    AND m.month >= date_trunc('month', p_from)::date
+			    AND m.month < p_to
+			    AND (p_channel IS NULL OR m.channel = p_channel)
+			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
+			GROUP BY m.member
+		), depth AS (
+			SELECT per.*,
+			    CASE WHEN d1 > 0 THEN 4 WHEN c1 > 0 THEN 3 WHEN b1 > 0
+				THEN 2 WHEN a1 > 0 THEN 1 ELSE 0 END AS deep1,
+			    CASE WHEN d2 > 0 THEN 4 WHEN c2 > 0 THEN 3 WHEN b2 > 0
+				THEN 2 WHEN a2 > 0 THEN 1 ELSE 0 END AS deep2
+			FROM per
+		)
+		SELECT jsonb_build_object(
+		    'quality_members', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2),
+		    'quality_improved', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2
+			AND s2 / n2 - s1 / n1 > 0.05),
+		    'ladder_members', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1),
+		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
+			AND deep2 > deep1))
+		INTO mastery FROM depth;
+	ELSE
+		mastery := jsonb_build_object('quality_members', 0,
+		    'quality_improved', 0, 'ladder_members', 0, 'ladder_climbed', 0);
+	END IF;
+
+	SELECT coalesce(jsonb_agg(jsonb_build_object('metric', k.metric,
+	    'name', k.name, 'target', k.target, 'period', k.period,
+	    'direction', k.direction, 'actual', coalesce(r.actual, 0),
+	    'observations', coalesce(r.n, 0)) ORDER BY k.metric), '[]')
+	INTO kpis
+	FROM amp.kpis k
+	LEFT JOIN LATERAL (
+		SELECT sum(x.value) AS actual, count(*) AS n FROM amp.results x
+		WHERE x.org_id = p_org AND x.metric = k.metric
+		    AND x.observed_at >= p_from::timestamp AT TIME ZONE 'UTC'
+		    AND x.observed_at < p_to::timestamp AT TIME ZONE 'UTC'
+	) r ON true
+	WHERE k.org_id = p_org;
+
+	RETURN jsonb_build_object('from', amp.day_ts(p_from),
+	    'to', amp.day_ts(p_to), 'days', p_to - p_from,
+	    'counts', counts, 'mastery', mastery, 'kpis', kpis);
+END
+$$;
+
+CREATE FUNCTION amp.unknown_campaign_filter(p_org text, p_campaign text)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT p_campaign IS NOT NULL AND NOT EXISTS (SELECT 1 FROM amp.campaigns c
+	    WHERE c.org_id = p_org AND c.id = p_campaign)
+$$;
+
+CREATE FUNCTION amp.filter_problem(p_param text, p_detail text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT amp.problem(400, 'bad-request', 'Bad Request', p_param || ' ' ||
+	    p_detail, jsonb_build_array(jsonb_build_object('parameter', p_param,
+	    'detail', p_detail)))
+$$;
+
+CREATE FUNCTION amp.indicators(p_org text, p_channel text, p_campaign text,
+    p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF amp.unknown_campaign_filter(p_org, p_campaign) THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('campaign',
+		    'names no existing campaign');
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, amp.window_data(p_org, amp.day_floor(p_from),
+	    amp.day_ceil(p_to), p_channel, p_campaign)
+	    || jsonb_build_object('channel', p_channel, 'campaign', p_campaign);
+END
+$$;
+
+CREATE FUNCTION amp.indicator_series(p_org text, p_interval text,
+    p_channel text, p_campaign text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	f date := amp.day_floor(p_from);
+	t date := amp.day_ceil(p_to);
+	unit text := coalesce(p_interval, 'day');
+	n int;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF unit NOT IN ('day', 'week', 'month') THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('interval',
+		    'must be day, week or month');
+		RETURN;
+	END IF;
+	IF amp.unknown_campaign_filter(p_org, p_campaign) THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('campaign',
+		    'names no existing campaign');
+		RETURN;
+	END IF;
+	SELECT count(*) INTO n FROM generate_series(
+	    date_trunc(unit, f::timestamp), t::timestamp - interval '1 day',
+	    ('1 ' || unit)::interval) g;
+	IF n > 400 THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('interval',
+		    'gives more than 400 buckets for this window');
+		RETURN;
+	END IF;
+	-- Buckets are UTC days, ISO weeks (Monday) or months, clipped to the
+	-- window.
+	RETURN QUERY SELECT 200, jsonb_build_object('interval', unit,
+	    'channel', p_channel, 'campaign', p_campaign,
+	    'from', amp.day_ts(f), 'to', amp.day_ts(t),
+	    'buckets', coalesce(jsonb_agg(amp.window_data(p_org,
+		greatest(g::date, f), least((g + ('1 ' || unit)::interval)::date, t),
+		p_channel, p_campaign) ORDER BY g), '[]'))
+	FROM generate_series(date_trunc(unit, f::timestamp),
+	    t::timestamp - interval '1 day', ('1 ' || unit)::interval) g;
+END
+$$;
+
+-- Members ---------------------------------------------------------------
+
+-- One member's engagement profile, read from that member's events (the
+-- member index bounds it to one person's history).
+CREATE FUNCTION amp.member_profile(p_org text, p_member text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	WITH e AS (
+		SELECT * FROM amp.events x
+		WHERE x.org_id = p_org AND x.member = p_member
+	), totals AS (
+		SELECT min(occurred_at) AS first_seen, max(occurred_at) AS last_seen,
+		    count(*) AS events,
+		    count(*) FILTER (WHERE kind IN ('react', 'create', 'contribute'))
+			AS active,
+		    count(*) FILTER (WHERE kind IN ('react', 'create', 'contribute')
+			AND initiative = 'self' AND NOT rewarded AND campaign IS NULL)
+			AS free_choice
+		FROM e
+	), months AS (
+		SELECT to_char(date_trunc('month', occurred_at AT TIME ZONE 'UTC'),
+			'YYYY-MM') AS month,
+		    count(*) AS events, max(amp.depth(kind)) AS deepest,
+		    avg(amp.signal(quality, level)) AS competence,
+		    count(amp.signal(quality, level)) AS signalled
+		FROM e GROUP BY 1
+	)
+	SELECT jsonb_build_object(
+	    'member', p_member,
+	    'first_seen', amp.ts(t.first_seen), 'last_seen', amp.ts(t.last_seen),
+	    'events', t.events, 'active', t.active,
+	    'free_choice', t.free_choice,
+	    'free_choice_share', CASE WHEN t.active > 0
+		THEN round(t.free_choice::numeric / t.active, 6) END,
+	    'by_kind', (SELECT jsonb_object_agg(k, (SELECT count(*) FROM e
+		WHERE e.kind = k)) FROM unnest(ARRAY['consume', 'react', 'create',
+		'contribute', 'convert']) k),
+	    'by_channel', (SELECT coalesce(jsonb_object_agg(channel, n), '{}')
+		FROM (SELECT channel, count(*) AS n FROM e GROUP BY 1) c),
+	    'campaigns', (SELECT coalesce(jsonb_agg(DISTINCT campaign), '[]')
+		FROM e WHERE campaign IS NOT NULL),
+	    'trajectory', (SELECT jsonb_agg(jsonb_build_object('month', month,
+		'events', events,
+		'deepest_kind', CASE deepest WHEN 1 THEN 'consume'
+		    WHEN 2 THEN 'react' WHEN 3 THEN 'create'
+		    WHEN 4 THEN 'contribute' ELSE 'convert' END,
+		'competence', round(competence::numeric, 6),
+		'signalled', signalled) ORDER BY month) FROM months),
+	    'competence_trend', (SELECT CASE WHEN count(*) >= 2 THEN
+		round(((array_agg(competence ORDER BY month DESC))[1]
+		- (array_agg(competence ORDER BY month))[1])::numeric, 6) END
+		FROM months WHERE competence IS NOT NULL))
+	INTO doc
+	FROM totals t WHERE t.events > 0;
+
+	IF doc IS NULL THEN
+		RETURN QUERY SELECT 404, amp.not_found('member ' || p_member);
+	ELSE
+		RETURN QUERY SELECT 200, doc;
+	END IF;
+END
+$$;
+
+-- Erasure: the member's events and every aggregate built from them go in
+-- one transaction; afterwards every read is as if they were never recorded.
+CREATE FUNCTION amp.erase_member(p_org text, p_member text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	gone amp.events[];
+BEGIN
+	PERFORM amp.tenant(p_org);
+	WITH del AS (
+		DELETE FROM amp.events e
+		WHERE e.org_id = p_org AND e.member = p_member
+		RETURNING *
+	)
+	SELECT array_agg(ROW(d.*)::amp.events) INTO gone FROM del d;
+	PERFORM amp.rollup_apply(p_org, gone, -1);
+	PERFORM amp.erase_member_hook(p_org, p_member);
+	RETURN QUERY SELECT 204, '{}'::jsonb;
+END
+$$;
+
+-- Later features that keep personal data (surveys) extend this.
+CREATE FUNCTION amp.erase_member_hook(p_org text, p_member text) RETURNS void
+LANGUAGE sql AS $$ SELECT $$;
+
+-- Consistency check: rebuilds every rollup row of an org from its raw
+-- events and lists the rows where the stored rollups differ (none when
+-- consistent). For the tests and for operators:
+--   SELECT amp.check_rollups('org');
+CREATE FUNCTION amp.check_rollups(p_org text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	day_diff jsonb;
+	month_diff jsonb;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	WITH raw AS (
+		SELECT x.day, x.channel, x.campaign, sum(x.events) AS events,
+		    sum(x.active) AS active, sum(x.active_self) AS active_self,
+		    sum(x.active_pressure) AS active_pressure,
+		    sum(x.contrib) AS contrib, sum(x.contrib_giving) AS contrib_giving,
+		    sum(x.free_choice) AS free_choice
+		FROM (SELECT DISTINCT member FROM amp.events
+		    WHERE org_id = p_org) m,
+		    LATERAL amp.day_deltas(ARRAY(SELECT e FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member)) x
+		GROUP BY 1, 2, 3
+	), stored AS (
+		SELECT day, channel, campaign, events, active, active_self,
+		    active_pressure, contrib, contrib_giving, free_choice
+		FROM amp.day_stats WHERE org_id = p_org AND events <> 0
+	), diff AS (
+		(SELECT 'missing' AS side, * FROM raw EXCEPT
+		 SELECT 'missing', * FROM stored)
+		UNION ALL
+		(SELECT 'extra', * FROM stored EXCEPT SELECT 'extra', * FROM raw)
+	)
+	SELECT jsonb_agg(to_jsonb(diff)) INTO day_diff FROM diff;
+
+	WITH raw AS (
+		SELECT x.* FROM (SELECT DISTINCT member FROM amp.events
+		    WHERE org_id = p_org) m,
+		    LATERAL amp.month_deltas(ARRAY(SELECT e FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member)) x
+	), stored AS (
+		SELECT month, channel, campaign, member, ev, sig_n, sig_sum, k1, k2,
+		    k3, k4
+		FROM amp.member_months WHERE org_id = p_org
+	), diff AS (
+		(SELECT 'missing' AS side, r.month, r.channel, r.campaign, r.member
+		 FROM raw r LEFT JOIN stored s USING (month, channel, campaign, member)
+		 WHERE s.member IS NULL OR (r.ev, r.sig_n, r.k1, r.k2, r.k3, r.k4)
+		    IS DISTINCT FROM (s.ev, s.sig_n, s.k1, s.k2, s.k3, s.k4)
+		    OR EXISTS (SELECT 1 FROM unnest(r.sig_sum, s.sig_sum) u(a, b)
+			WHERE abs(a - b) > 1e-9))
+		UNION ALL
+		(SELECT 'extra', s.month, s.channel, s.campaign, s.member
+		 FROM stored s LEFT JOIN raw r USING (month, channel, campaign, member)
+		 WHERE r.member IS NULL)
+	)
+	SELECT jsonb_agg(to_jsonb(diff)) INTO month_diff FROM diff;
+
+	RETURN jsonb_build_object('consistent', day_diff IS NULL
+	    AND month_diff IS NULL, 'day_stats', coalesce(day_diff, '[]'),
+	    'member_months', coalesce(month_diff, '[]'));
+END
+$$;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;
