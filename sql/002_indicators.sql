@@ -6,7 +6,8 @@
 --
 -- member_months: per org, member, UTC month, channel and campaign, arrays of
 -- 31 running totals (day 1..d of the month) of events, competence-signalled
--- events, the signal sum and events of each depth. Any span of days inside
+-- events, the signal sum, events of each depth, free-choice events and
+-- active events under pressure (for crowding-out). Any span of days inside
 -- a month is then two subscripts, so splitting a window into halves for
 -- mastery reads a handful of rows per member, however dense the data.
 
@@ -40,6 +41,8 @@ CREATE TABLE amp.member_months (
 	k2		int[] NOT NULL,	-- react
 	k3		int[] NOT NULL,	-- create
 	k4		int[] NOT NULL,	-- contribute
+	fc		int[] NOT NULL,	-- free-choice events
+	pr		int[] NOT NULL,	-- active events under pressure
 	PRIMARY KEY (org_id, month, channel, campaign, member)
 );
 CREATE INDEX member_months_member ON amp.member_months (org_id, member);
@@ -119,7 +122,8 @@ $$;
 
 CREATE FUNCTION amp.month_deltas(p amp.events[]) RETURNS TABLE (month date,
     channel text, campaign text, member text, ev int[], sig_n int[],
-    sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[])
+    sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[], fc int[],
+    pr int[])
 LANGUAGE sql IMMUTABLE AS $$
 	WITH per_day AS (
 		SELECT date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date
@@ -132,7 +136,13 @@ LANGUAGE sql IMMUTABLE AS $$
 		    count(*) FILTER (WHERE e.kind = 'consume') AS k1,
 		    count(*) FILTER (WHERE e.kind = 'react') AS k2,
 		    count(*) FILTER (WHERE e.kind = 'create') AS k3,
-		    count(*) FILTER (WHERE e.kind = 'contribute') AS k4
+		    count(*) FILTER (WHERE e.kind = 'contribute') AS k4,
+		    count(*) FILTER (WHERE e.kind IN ('react', 'create',
+			'contribute') AND e.initiative = 'self' AND NOT e.rewarded
+			AND e.campaign IS NULL) AS fc,
+		    count(*) FILTER (WHERE e.kind IN ('react', 'create',
+			'contribute') AND (e.initiative = 'incentivized'
+			OR e.rewarded)) AS pr
 		FROM unnest(p) AS e
 		GROUP BY 1, 2, 3, 4, 5
 	), running AS (
@@ -143,7 +153,9 @@ LANGUAGE sql IMMUTABLE AS $$
 		    coalesce(sum(d.k1) FILTER (WHERE d.d <= i), 0) AS k1,
 		    coalesce(sum(d.k2) FILTER (WHERE d.d <= i), 0) AS k2,
 		    coalesce(sum(d.k3) FILTER (WHERE d.d <= i), 0) AS k3,
-		    coalesce(sum(d.k4) FILTER (WHERE d.d <= i), 0) AS k4
+		    coalesce(sum(d.k4) FILTER (WHERE d.d <= i), 0) AS k4,
+		    coalesce(sum(d.fc) FILTER (WHERE d.d <= i), 0) AS fc,
+		    coalesce(sum(d.pr) FILTER (WHERE d.d <= i), 0) AS pr
 		FROM per_day d CROSS JOIN generate_series(1, 31) AS i
 		GROUP BY 1, 2, 3, 4, 5
 	)
@@ -151,7 +163,8 @@ LANGUAGE sql IMMUTABLE AS $$
 	    array_agg(ev::int ORDER BY i), array_agg(sig_n::int ORDER BY i),
 	    array_agg(sig_sum::float8 ORDER BY i),
 	    array_agg(k1::int ORDER BY i), array_agg(k2::int ORDER BY i),
-	    array_agg(k3::int ORDER BY i), array_agg(k4::int ORDER BY i)
+	    array_agg(k3::int ORDER BY i), array_agg(k4::int ORDER BY i),
+	    array_agg(fc::int ORDER BY i), array_agg(pr::int ORDER BY i)
 	FROM running
 	GROUP BY 1, 2, 3, 4
 $$;
@@ -193,9 +206,9 @@ BEGIN
 	END IF;
 
 	INSERT INTO amp.member_months AS t (org_id, month, channel, campaign,
-	    member, ev, sig_n, sig_sum, k1, k2, k3, k4)
+	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
 	SELECT p_org, x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
-	    x.sig_sum, x.k1, x.k2, x.k3, x.k4
+	    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
 	FROM amp.month_deltas(p) x
 	ORDER BY x.month, x.channel, x.campaign, x.member
 	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
@@ -205,7 +218,9 @@ BEGIN
 	    k1 = amp.vadd(t.k1, excluded.k1),
 	    k2 = amp.vadd(t.k2, excluded.k2),
 	    k3 = amp.vadd(t.k3, excluded.k3),
-	    k4 = amp.vadd(t.k4, excluded.k4);
+	    k4 = amp.vadd(t.k4, excluded.k4),
+	    fc = amp.vadd(t.fc, excluded.fc),
+	    pr = amp.vadd(t.pr, excluded.pr);
 END
 $$;
 
@@ -570,13 +585,14 @@ BEGIN
 			WHERE e.org_id = p_org AND e.member = m.member)) x
 	), stored AS (
 		SELECT month, channel, campaign, member, ev, sig_n, sig_sum, k1, k2,
-		    k3, k4
+		    k3, k4, fc, pr
 		FROM amp.member_months WHERE org_id = p_org
 	), diff AS (
 		(SELECT 'missing' AS side, r.month, r.channel, r.campaign, r.member
 		 FROM raw r LEFT JOIN stored s USING (month, channel, campaign, member)
-		 WHERE s.member IS NULL OR (r.ev, r.sig_n, r.k1, r.k2, r.k3, r.k4)
-		    IS DISTINCT FROM (s.ev, s.sig_n, s.k1, s.k2, s.k3, s.k4)
+		 WHERE s.member IS NULL
+		    OR (r.ev, r.sig_n, r.k1, r.k2, r.k3, r.k4, r.fc, r.pr)
+		    IS DISTINCT FROM (s.ev, s.sig_n, s.k1, s.k2, s.k3, s.k4, s.fc, s.pr)
 		    OR EXISTS (SELECT 1 FROM unnest(r.sig_sum, s.sig_sum) u(a, b)
 			WHERE abs(a - b) > 1e-9))
 		UNION ALL
