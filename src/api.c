@@ -370,6 +370,7 @@ prepare(struct http_request *req, const struct api_resource *res,
 	struct problems	 p;
 	const char	*raw;
 	char		 id[4 * 128 + 1];
+	size_t		 len;
 	amp_usec	 now;
 
 	call = http_state_create(req, sizeof(*call), call_free);
@@ -383,7 +384,10 @@ prepare(struct http_request *req, const struct api_resource *res,
 		params_add(call, who->org);
 	if (res->id_prefix != NULL) {
 		raw = req->path + strlen(res->id_prefix);
-		if (pct_decode(raw, strlen(raw), id, sizeof(id)) != 0 ||
+		len = strlen(raw);
+		if (res->id_suffix != NULL)
+			len -= strlen(res->id_suffix);	/* the route matched it */
+		if (pct_decode(raw, len, id, sizeof(id)) != 0 ||
 		    res->id_check(id) != 0) {
 			problems_init(&p);
 			problems_add(&p, "id", "%s", res->id_rule);
@@ -555,7 +559,7 @@ call_error(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
-/* Hands the SQL function's data to the op's pure renderer. */
+/* Hands the SQL function's 2xx data to the op's pure renderer. */
 static int
 call_render(struct api_call *call)
 {
@@ -585,7 +589,7 @@ call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
-	if (call->body != NULL && call->status == 200 &&
+	if (call->body != NULL && call->status >= 200 && call->status < 300 &&
 	    call->op->render != NULL && call_render(call) != 0) {
 		kore_log(LOG_ERR, "%s: rendering failed", call->res->name);
 		api_problem(req, 500, "the request could not be completed",

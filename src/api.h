@@ -42,6 +42,7 @@ struct api_op {
 struct api_resource {
 	const char		*name;		/* for metrics */
 	const char		*id_prefix;	/* "/v1/campaigns/", or NULL */
+	const char		*id_suffix;	/* "/impact", or NULL */
 	int			(*id_check)(const char *);	/* after decoding */
 	const char		*id_rule;	/* said when it fails */
 	const struct api_op	*ops;		/* ends with method 0 */

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "core/claims.h"
+#include "core/evidence.h"
 #include "core/indicators.h"
 #include "gen/schema.h"
 
@@ -28,6 +29,7 @@ static const char *const indicators_query[] = { "channel", "campaign",
     "from", "to", NULL };
 static const char *const series_query[] = { "interval", "channel",
     "campaign", "from", "to", NULL };
+static const char *const impact_query[] = { "window_days", NULL };
 static const char *const events_query[] = { "member", "channel",
     "campaign", "from", "to", "limit", "cursor", NULL };
 
@@ -113,6 +115,27 @@ static const struct api_op member_ops[] = {
 	    NULL },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
+static const struct api_op impact_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, impact_query, 0,
+	    "SELECT status, body::text FROM amp.campaign_impact($1, $2, $3)",
+	    NULL, impact_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op beliefs_ops[] = {
+	{ HTTP_METHOD_POST, SCOPE_INDICATORS_READ, belief_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.create_belief($1, $2)", NULL,
+	    belief_render },
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, page_query, 0,
+	    "SELECT status, body::text FROM amp.list_beliefs($1, $2::int, $3)",
+	    NULL, beliefs_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op belief_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_belief($1, $2)", NULL,
+	    belief_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
 static const struct api_op fallback_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
 	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
@@ -128,9 +151,9 @@ static const struct api_op fallback_ops[] = {
 #define MEMBER_RULE	"must be 1 to 128 characters, without control " \
 			"characters, percent-encoded in the path"
 
-#define RESOURCE_ID(fn, prefix, check, rule, ops)			\
+#define RESOURCE_ID(fn, prefix, suffix, check, rule, ops)		\
 	static const struct api_resource fn##_resource = {		\
-		#fn, prefix, check, rule, ops				\
+		#fn, prefix, suffix, check, rule, ops			\
 	};								\
 	int								\
 	fn(struct http_request *req)					\
@@ -139,7 +162,7 @@ static const struct api_op fallback_ops[] = {
 	}
 #define RESOURCE(fn, prefix, ops)					\
 	static const struct api_resource fn##_resource = {		\
-		#fn, prefix, ident_check, IDENT_RULE, ops		\
+		#fn, prefix, NULL, ident_check, IDENT_RULE, ops		\
 	};								\
 	int								\
 	fn(struct http_request *req)					\
@@ -159,8 +182,12 @@ RESOURCE(route_kpis, NULL, kpis_ops)
 RESOURCE(route_kpi, "/v1/kpis/", kpi_ops)
 RESOURCE(route_indicators, NULL, indicators_ops)
 RESOURCE(route_series, NULL, series_ops)
-RESOURCE_ID(route_member, "/v1/members/", member_check, MEMBER_RULE,
+RESOURCE_ID(route_member, "/v1/members/", NULL, member_check, MEMBER_RULE,
     member_ops)
+RESOURCE_ID(route_impact, "/v1/campaigns/", "/impact", ident_check,
+    IDENT_RULE, impact_ops)
+RESOURCE(route_beliefs, NULL, beliefs_ops)
+RESOURCE(route_belief, "/v1/beliefs/", belief_ops)
 RESOURCE(route_fallback, NULL, fallback_ops)
 
 /* Metric labels: the handler names above, as the config binds them. */
@@ -168,7 +195,8 @@ const char *const route_names[] = {
 	"route_healthz", "route_readyz", "route_metrics", "route_openapi",
 	"route_events", "route_results", "route_campaigns", "route_campaign",
 	"route_kpis", "route_kpi", "route_indicators", "route_series",
-	"route_member", "route_fallback", NULL
+	"route_member", "route_impact", "route_beliefs", "route_belief",
+	"route_fallback", NULL
 };
 
 static int

@@ -19,6 +19,9 @@ int	route_kpi(struct http_request *);
 int	route_indicators(struct http_request *);
 int	route_series(struct http_request *);
 int	route_member(struct http_request *);
+int	route_impact(struct http_request *);
+int	route_beliefs(struct http_request *);
+int	route_belief(struct http_request *);
 int	route_fallback(struct http_request *);
 
 #endif

@@ -69,6 +69,22 @@ static const struct field_spec campaign_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
+static const char *const belief_indicators[] = { "autonomy", "mastery",
+    "purpose", "amp", "extrinsic_pressure", "results", "free_choice_rate",
+    NULL };
+static const char *const expectations[] = { "increase", "decrease", NULL };
+
+static const struct field_spec belief_fields[] = {
+	{ "statement", FIELD_STRING, FIELD_REQUIRED, 1, 500, NULL },
+	{ "indicator", FIELD_ENUM, FIELD_REQUIRED, 0, 0, belief_indicators },
+	{ "at", FIELD_TIME, 0, 0, 0, NULL },
+	{ "campaign", FIELD_STRING, 0, 1, 64, NULL },
+	{ "expect", FIELD_ENUM, FIELD_REQUIRED, 0, 0, expectations },
+	{ "window_days", FIELD_INTEGER, 0, 3, 180, NULL },
+	{ "channel", FIELD_STRING, 0, 1, 64, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
 static const struct field_spec kpi_fields[] = {
 	{ "name", FIELD_STRING, FIELD_REQUIRED, 1, 200, NULL },
 	{ "unit", FIELD_STRING, FIELD_NULLABLE, 0, 32, NULL },
@@ -456,6 +472,24 @@ kpi_check(const json_t *root, amp_usec now, struct problems *p)
 	if (target != NULL && !json_is_null(target) &&
 	    (period == NULL || json_is_null(period))) {
 		problems_add(p, "/period", "is required when a target is set");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+belief_check(const json_t *root, amp_usec now, struct problems *p)
+{
+	int	has_at, has_campaign;
+
+	if (object_check(root, belief_fields, "", now, p) != 0)
+		return (-1);
+	has_at = json_object_get(root, "at") != NULL;
+	has_campaign = json_object_get(root, "campaign") != NULL;
+	if (has_at == has_campaign) {
+		problems_add(p, has_at ? "/campaign" : "/at", "give either a "
+		    "change point `at` or a `campaign`, not %s",
+		    has_at ? "both" : "neither");
 		return (-1);
 	}
 	return (0);

@@ -68,5 +68,6 @@ int	event_batch_check(const json_t *, amp_usec, struct problems *);
 int	result_batch_check(const json_t *, amp_usec, struct problems *);
 int	campaign_check(const json_t *, amp_usec, struct problems *);
 int	kpi_check(const json_t *, amp_usec, struct problems *);
+int	belief_check(const json_t *, amp_usec, struct problems *);
 
 #endif

@@ -1,0 +1,225 @@
+-- Evidence: crowding-out analysis of campaigns and beliefs tested against
+-- the data. SQL gathers per-member and per-day figures from the rollups;
+-- the statistics (difference in differences, bootstrap, Welch) are pure C
+-- in src/core.
+
+CREATE TABLE amp.beliefs (
+	org_id		text NOT NULL,
+	id		text NOT NULL,
+	statement	text NOT NULL,
+	indicator	text NOT NULL CHECK (indicator IN ('autonomy', 'mastery',
+			    'purpose', 'amp', 'extrinsic_pressure', 'results',
+			    'free_choice_rate')),
+	at		timestamptz,
+	campaign	text,
+	expect		text NOT NULL CHECK (expect IN ('increase', 'decrease')),
+	window_days	int NOT NULL CHECK (window_days BETWEEN 3 AND 180),
+	channel		text,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (org_id, id),
+	FOREIGN KEY (org_id, campaign) REFERENCES amp.campaigns (org_id, id),
+	CHECK ((at IS NULL) <> (campaign IS NULL))
+);
+ALTER TABLE amp.beliefs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON amp.beliefs
+    USING (org_id = current_setting('amp.org', true))
+    WITH CHECK (org_id = current_setting('amp.org', true));
+GRANT SELECT, INSERT, UPDATE, DELETE ON amp.beliefs TO amp_app;
+
+-- Campaign impact --------------------------------------------------------
+
+-- Per member of the exposed group T (events attributed to the campaign
+-- while it ran) and of the comparison group C (active in the pre window,
+-- never attributed to the campaign): free-choice events per day before and
+-- after, plus what the lift and the incentivized share rest on.
+CREATE FUNCTION amp.campaign_impact(p_org text, p_id text, p_window text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c amp.campaigns;
+	s date;
+	e date;
+	lw int;
+	today date := (now() AT TIME ZONE 'UTC')::date;
+	doc jsonb;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	SELECT * INTO c FROM amp.campaigns x WHERE x.org_id = p_org AND x.id = p_id;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, amp.not_found('campaign ' || p_id);
+		RETURN;
+	END IF;
+	IF p_window IS NULL THEN
+		NULL;
+	ELSIF p_window !~ '^[0-9]{1,3}$' THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('window_days',
+		    'must be a whole number from 1 to 180');
+		RETURN;
+	ELSIF p_window::int NOT BETWEEN 1 AND 180 THEN
+		RETURN QUERY SELECT 400, amp.filter_problem('window_days',
+		    'must be a whole number from 1 to 180');
+		RETURN;
+	END IF;
+
+	s := amp.day_floor(c.starts_at);
+	e := CASE WHEN c.ends_at IS NULL THEN greatest(today, s + 1)
+	    ELSE amp.day_ceil(c.ends_at) END;
+	lw := coalesce(p_window::int, least(e - s, 28));
+
+	WITH rows AS (
+		SELECT m.* FROM amp.member_months m
+		WHERE m.org_id = p_org
+		    AND m.month >= date_trunc('month', s - lw)::date
+		    AND m.month < e + lw
+	), per AS (
+		SELECT r.member,
+		    sum(amp.span(r.ev, r.month, s, e))
+			FILTER (WHERE r.campaign = p_id) AS attributed,
+		    sum(amp.span(r.ev, r.month, s - lw, e + lw))
+			FILTER (WHERE r.campaign = p_id) AS attributed_ever,
+		    sum(amp.span(r.k2, r.month, s - lw, s)
+			+ amp.span(r.k3, r.month, s - lw, s)
+			+ amp.span(r.k4, r.month, s - lw, s)) AS active_pre,
+		    sum(amp.span(r.k2, r.month, s, e) + amp.span(r.k3, r.month, s, e)
+			+ amp.span(r.k4, r.month, s, e)) AS active_during,
+		    sum(amp.span(r.pr, r.month, s, e)) AS pressure_during,
+		    sum(amp.span(r.fc, r.month, s - lw, s)) AS fc_pre,
+		    sum(amp.span(r.fc, r.month, e, e + lw)) AS fc_post
+		FROM rows r
+		GROUP BY r.member
+	), grouped AS (
+		SELECT *, CASE WHEN coalesce(attributed, 0) > 0 THEN 'T'
+		    WHEN active_pre > 0 AND coalesce(attributed_ever, 0) = 0
+		    AND NOT EXISTS (SELECT 1 FROM amp.member_months o
+			WHERE o.org_id = p_org AND o.member = per.member
+			AND o.campaign = p_id) THEN 'C' END AS g
+		FROM per
+	)
+	SELECT jsonb_build_object(
+	    'campaign', amp.campaign_json(c),
+	    'seed', p_org || '/' || p_id,
+	    'window_days', lw,
+	    'pre', jsonb_build_object('from', amp.day_ts(s - lw), 'to', amp.day_ts(s)),
+	    'during', jsonb_build_object('from', amp.day_ts(s), 'to', amp.day_ts(e),
+		'days', e - s),
+	    'post', jsonb_build_object('from', amp.day_ts(e), 'to', amp.day_ts(e + lw)),
+	    'post_complete', c.ends_at IS NOT NULL AND e + lw <= today,
+	    'exposed', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
+		fc_post / lw, active_pre / lw, active_during / (e - s),
+		pressure_during, active_during) ORDER BY member)
+		FILTER (WHERE g = 'T'), '[]'),
+	    'comparison', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
+		fc_post / lw) ORDER BY member) FILTER (WHERE g = 'C'), '[]'))
+	INTO doc
+	FROM grouped;
+
+	RETURN QUERY SELECT 200, doc;
+END
+$$;
+
+-- Beliefs ------------------------------------------------------------------
+
+CREATE FUNCTION amp.belief_json(b amp.beliefs) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', b.id, 'statement', b.statement,
+	    'indicator', b.indicator, 'at', amp.ts(b.at), 'campaign', b.campaign,
+	    'expect', b.expect, 'window_days', b.window_days,
+	    'channel', b.channel, 'created_at', amp.ts(b.created_at))
+$$;
+
+-- The belief with the indicator's daily figures on each side of its change
+-- point, as of now. Mastery needs two halves, so its daily value is taken
+-- over the 14 days ending that day.
+CREATE FUNCTION amp.belief_data(p_org text, b amp.beliefs) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	at_day date;
+	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
+	days jsonb;
+BEGIN
+	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
+	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)));
+	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN d < at_day
+	    THEN 'before' ELSE 'after' END) || amp.window_data(p_org,
+	    d - span + 1, d + 1, b.channel, NULL) ORDER BY d)
+	INTO days
+	FROM generate_series(at_day - b.window_days, at_day + b.window_days - 1,
+	    interval '1 day') g, LATERAL (SELECT g::date AS d) x
+	WHERE d < (now() AT TIME ZONE 'UTC')::date + 1;
+	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
+	    amp.day_ts(at_day), 'days', coalesce(days, '[]'));
+END
+$$;
+
+CREATE FUNCTION amp.create_belief(p_org text, p jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	b amp.beliefs;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF p ? 'campaign' AND NOT EXISTS (SELECT 1 FROM amp.campaigns c
+	    WHERE c.org_id = p_org AND c.id = p->>'campaign') THEN
+		RETURN QUERY SELECT 422, amp.unknown_refs(jsonb_build_array(
+		    jsonb_build_object('pointer', '/campaign',
+		    'detail', 'names no existing campaign')));
+		RETURN;
+	END IF;
+	INSERT INTO amp.beliefs (org_id, id, statement, indicator, at, campaign,
+	    expect, window_days, channel)
+	VALUES (p_org, 'b-' || replace(gen_random_uuid()::text, '-', ''),
+	    p->>'statement', p->>'indicator', (p->>'at')::timestamptz,
+	    p->>'campaign', p->>'expect', coalesce((p->>'window_days')::int, 28),
+	    p->>'channel')
+	RETURNING * INTO b;
+	RETURN QUERY SELECT 201, amp.belief_data(p_org, b);
+END
+$$;
+
+CREATE FUNCTION amp.get_belief(p_org text, p_id text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	b amp.beliefs;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	SELECT * INTO b FROM amp.beliefs x WHERE x.org_id = p_org AND x.id = p_id;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, amp.not_found('belief ' || p_id);
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, amp.belief_data(p_org, b);
+END
+$$;
+
+CREATE FUNCTION amp.list_beliefs(p_org text, p_limit int, p_cursor text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	k text[];
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF p_cursor IS NOT NULL THEN
+		k := amp.cursor_decode(p_cursor, 1);
+		IF k IS NULL THEN
+			RETURN QUERY SELECT 400, amp.bad_cursor();
+			RETURN;
+		END IF;
+	END IF;
+	RETURN QUERY
+	WITH page AS (
+		SELECT b, row_number() OVER (ORDER BY b.id) AS n
+		FROM amp.beliefs b
+		WHERE b.org_id = p_org AND (k IS NULL OR b.id > k[1])
+		ORDER BY b.id LIMIT p_limit + 1
+	)
+	SELECT 200, jsonb_build_object(
+	    'data', coalesce(jsonb_agg(amp.belief_data(p_org, b) ORDER BY n)
+		FILTER (WHERE n <= p_limit), '[]'),
+	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
+		(max((b).id) FILTER (WHERE n = p_limit))) END)
+	FROM page;
+END
+$$;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;

@@ -1,0 +1,289 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "indicators.h"
+#include "stats.h"
+
+static json_t	*number_or_null(int, double);
+static json_t	*group_summary(const double *, const double *, size_t);
+static size_t	 columns(const json_t *, size_t, double **);
+static const char *impact_sentence(enum stats_co_verdict, const
+		    struct stats_did *, char *, size_t);
+static json_t	*belief_evaluate(const json_t *);
+
+static json_t *
+number_or_null(int ok, double v)
+{
+	return (ok && isfinite(v) ? json_real(v) : json_null());
+}
+
+/*
+ * Copies columns of an array of number arrays ([[a, b, ...], ...]) into
+ * freshly allocated double arrays; returns the row count.
+ */
+static size_t
+columns(const json_t *rows, size_t ncols, double **out)
+{
+	const json_t	*row;
+	size_t		 i, c, n;
+	n = json_array_size(rows);
+	for (c = 0; c < ncols; c++)
+		out[c] = calloc(n ? n : 1, sizeof(double));
+	json_array_foreach(rows, i, row) {
+		for (c = 0; c < ncols; c++)
+			if (out[c] != NULL)
+				out[c][i] = json_number_value(
+				    json_array_get(row, c));
+	}
+	return (n);
+}
+
+static json_t *
+group_summary(const double *pre, const double *post, size_t n)
+{
+	return (json_pack("{s:I, s:{s:o, s:o}, s:{s:o, s:o}}",
+	    "members", (json_int_t)n,
+	    "pre", "mean", number_or_null(n > 0, stats_mean(pre, n)),
+	    "sd", number_or_null(n > 1, stats_sd(pre, n)),
+	    "post", "mean", number_or_null(n > 0, stats_mean(post, n)),
+	    "sd", number_or_null(n > 1, stats_sd(post, n))));
+}
+
+static const char *
+impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
+    char *buf, size_t len)
+{
+	const char	*unit;
+
+	unit = r->standardized ? "standard deviations" :
+	    "free-choice events per member-day";
+	switch (v) {
+	case STATS_CO_INSUFFICIENT_DATA:
+		return ("Too few members to judge: at least 5 exposed and 5 "
+		    "comparison members are needed.");
+	case STATS_CO_PENDING:
+		return ("Wait for the verdict: the campaign is still running "
+		    "or its after-window has not ended yet.");
+	case STATS_CO_CROWDING_OUT:
+		(void)snprintf(buf, len, "After the campaign, exposed members "
+		    "chose to engage on their own %.2f %s less than comparable "
+		    "members (95%% interval %.2f to %.2f): the incentive "
+		    "appears to have crowded out intrinsic engagement.",
+		    -r->effect, unit, r->ci_low, r->ci_high);
+		return (buf);
+	case STATS_CO_CROWDING_IN:
+		(void)snprintf(buf, len, "After the campaign, exposed members "
+		    "chose to engage on their own %.2f %s more than comparable "
+		    "members (95%% interval %.2f to %.2f): the campaign appears "
+		    "to have strengthened intrinsic engagement.", r->effect,
+		    unit, r->ci_low, r->ci_high);
+		return (buf);
+	default:
+		return ("No clear effect: the data fit both a loss and a gain "
+		    "in members' self-chosen engagement after the campaign.");
+	}
+}
+
+json_t *
+impact_render(const json_t *d, int *status)
+{
+	struct stats_did	 r;
+	enum stats_co_verdict	 v;
+	double			*t[6], *c[2];
+	double			 pre_rate, during_rate, pressure, active;
+	size_t			 nt, nc, i;
+	json_t			*doc;
+	char			 buf[400];
+	int			 ok;
+
+	*status = 200;
+	nt = columns(json_object_get(d, "exposed"), 6, t);
+	nc = columns(json_object_get(d, "comparison"), 2, c);
+	memset(&r, 0, sizeof(r));
+	ok = t[5] != NULL && c[1] != NULL && stats_did(t[0], t[1], nt, c[0],
+	    c[1], nc, IMPACT_RESAMPLES, stats_seed_str(json_string_value(
+	    json_object_get(d, "seed"))), &r) == 0;
+	if (!ok) {
+		for (i = 0; i < 6; i++)
+			free(t[i]);
+		free(c[0]);
+		free(c[1]);
+		return (NULL);
+	}
+	v = stats_co_verdict(nt, nc, r.ci_ok ? r.ci_low : NAN,
+	    r.ci_ok ? r.ci_high : NAN,
+	    json_is_true(json_object_get(d, "post_complete")));
+
+	pre_rate = nt ? stats_mean(t[2], nt) : 0;
+	during_rate = nt ? stats_mean(t[3], nt) : 0;
+	pressure = active = 0;
+	for (i = 0; i < nt; i++) {
+		pressure += t[4][i];
+		active += t[5][i];
+	}
+
+	doc = json_pack("{s:O, s:O, s:{s:O, s:O, s:O}, s:O, "
+	    "s:{s:o, s:o}, "
+	    "s:{s:o, s:o, s:o, s:b, s:{s:o, s:o, s:f, s:I, s:s}}, "
+	    "s:{s:o, s:f, s:f}, s:{s:o, s:f, s:f}, "
+	    "s:{s:f, s:f, s:f, s:s}, s:s, s:s}",
+	    "campaign", json_object_get(d, "campaign"),
+	    "window_days", json_object_get(d, "window_days"),
+	    "windows", "pre", json_object_get(d, "pre"), "during",
+	    json_object_get(d, "during"), "post", json_object_get(d, "post"),
+	    "post_complete", json_object_get(d, "post_complete"),
+	    "groups", "exposed", group_summary(t[0], t[1], nt),
+	    "comparison", group_summary(c[0], c[1], nc),
+	    "effect", "standardized", number_or_null(r.ok && r.standardized,
+	    r.effect), "raw", number_or_null(r.ok, r.raw),
+	    "sd_pre", number_or_null(r.ok, r.sd_pre),
+	    "standardized_available", r.ok && r.standardized,
+	    "interval", "low", number_or_null(r.ci_ok, r.ci_low),
+	    "high", number_or_null(r.ci_ok, r.ci_high), "level", 0.95,
+	    "resamples", (json_int_t)IMPACT_RESAMPLES,
+	    "scale", r.standardized ? "standardized" : "raw",
+	    "lift", "value", number_or_null(pre_rate > 0,
+	    during_rate / pre_rate - 1), "exposed_active_per_member_day_pre",
+	    pre_rate, "exposed_active_per_member_day_during", during_rate,
+	    "incentivized_share", "value", number_or_null(active > 0,
+	    pressure / active), "incentivized", pressure, "active", active,
+	    "reference", "tangible_engagement_contingent", -0.40,
+	    "tangible_performance_contingent", -0.28, "verbal_praise", 0.33,
+	    "source", "Deci, Koestner & Ryan (1999), Psychological Bulletin "
+	    "125(6); laboratory studies, standardized mean differences",
+	    "verdict", stats_co_verdict_name(v),
+	    "explanation", impact_sentence(v, &r, buf, sizeof(buf)));
+	for (i = 0; i < 6; i++)
+		free(t[i]);
+	free(c[0]);
+	free(c[1]);
+	return (doc);
+}
+
+int
+belief_value(const json_t *doc, const char *indicator, double *out)
+{
+	const json_t	*v;
+
+	if (strcmp(indicator, "free_choice_rate") == 0) {
+		v = json_object_get(json_object_get(doc, "counts"),
+		    "free_choice");
+		*out = (double)json_integer_value(v) /
+		    (double)json_integer_value(json_object_get(
+		    json_object_get(doc, "window"), "days"));
+		return (json_is_integer(v));
+	}
+	v = json_object_get(json_object_get(doc, indicator), "value");
+	if (!json_is_number(v))
+		return (0);
+	*out = json_number_value(v);
+	return (1);
+}
+
+static json_t *
+side_summary(const double *x, size_t n)
+{
+	return (json_pack("{s:I, s:o, s:o}", "days", (json_int_t)n,
+	    "mean", number_or_null(n > 0, stats_mean(x, n)),
+	    "sd", number_or_null(n > 1, stats_sd(x, n))));
+}
+
+/* Welch's test of the indicator's daily values, before vs after. */
+static json_t *
+belief_evaluate(const json_t *b)
+{
+	struct stats_welch	 w;
+	enum stats_belief_verdict v;
+	const json_t		*day;
+	const char		*indicator, *side;
+	json_t			*doc, *out;
+	double			*before, *after, x;
+	size_t			 n, nb, na, i;
+
+	indicator = json_string_value(json_object_get(b, "indicator"));
+	n = json_array_size(json_object_get(b, "days"));
+	before = calloc(n + 1, sizeof(double));
+	after = calloc(n + 1, sizeof(double));
+	if (before == NULL || after == NULL || indicator == NULL) {
+		free(before);
+		free(after);
+		return (NULL);
+	}
+	nb = na = 0;
+	json_array_foreach(json_object_get(b, "days"), i, day) {
+		if ((doc = indicators_window(day)) == NULL)
+			continue;
+		side = json_string_value(json_object_get(day, "side"));
+		if (belief_value(doc, indicator, &x)) {
+			if (side != NULL && strcmp(side, "before") == 0)
+				before[nb++] = x;
+			else
+				after[na++] = x;
+		}
+		json_decref(doc);
+	}
+	(void)stats_welch(before, nb, after, na, &w);
+	v = stats_belief_verdict(&w, strcmp(json_string_value(
+	    json_object_get(b, "expect")), "increase") == 0 ? 1 : -1);
+	out = json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:f}, s:o, s:o, s:o, "
+	    "s:o, s:s}",
+	    "before", side_summary(before, nb),
+	    "after", side_summary(after, na),
+	    "difference", number_or_null(nb > 0 && na > 0, w.diff),
+	    "interval", "low", number_or_null(w.ok, w.ci_low),
+	    "high", number_or_null(w.ok, w.ci_high), "level", 0.95,
+	    "t", number_or_null(w.ok, w.t), "df", number_or_null(w.ok, w.df),
+	    "p", number_or_null(w.ok, w.p),
+	    "hedges_g", number_or_null(w.ok, w.g),
+	    "verdict", stats_belief_verdict_name(v));
+	free(before);
+	free(after);
+	return (out);
+}
+
+static json_t *
+belief_doc(const json_t *b)
+{
+	json_t		*doc, *ev;
+	const char	*key;
+	json_t		*val;
+
+	if ((ev = belief_evaluate(b)) == NULL)
+		return (NULL);
+	doc = json_object();
+	json_object_foreach((json_t *)b, key, val) {
+		if (strcmp(key, "days") != 0)
+			json_object_set(doc, key, val);
+	}
+	json_object_set_new(doc, "evaluation", ev);
+	return (doc);
+}
+
+json_t *
+belief_render(const json_t *d, int *status)
+{
+	(void)status;	/* 200 or 201, as the database said */
+	return (belief_doc(d));
+}
+
+json_t *
+beliefs_render(const json_t *d, int *status)
+{
+	json_t	*list, *b, *doc;
+	size_t	 i;
+
+	*status = 200;
+	list = json_array();
+	json_array_foreach(json_object_get(d, "data"), i, b) {
+		if ((doc = belief_doc(b)) == NULL) {
+			json_decref(list);
+			return (NULL);
+		}
+		json_array_append_new(list, doc);
+	}
+	return (json_pack("{s:o, s:O}", "data", list, "next_cursor",
+	    json_object_get(d, "next_cursor")));
+}
