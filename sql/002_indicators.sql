@@ -64,15 +64,20 @@ BEGIN
 END
 $$;
 
--- Element-wise sum of two running-total arrays.
-CREATE FUNCTION amp.vadd(a int[], b int[]) RETURNS int[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
-$$;
-CREATE FUNCTION amp.vadd(a float8[], b float8[]) RETURNS float8[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
-$$;
+-- Element-wise sum of two running-total arrays, spelled out element by
+-- element: PostgreSQL inlines it, some ten times faster than unnest().
+DO $gen$
+DECLARE
+	adds text;
+BEGIN
+	SELECT 'SELECT ARRAY[' || string_agg(format('a[%s] + b[%s]', i, i), ', ')
+	    || ']' INTO adds FROM generate_series(1, 31) i;
+	EXECUTE format('CREATE FUNCTION amp.vadd(a int[], b int[]) RETURNS int[] '
+	    'LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L', adds);
+	EXECUTE format('CREATE FUNCTION amp.vadd(a float8[], b float8[]) '
+	    'RETURNS float8[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L', adds);
+END
+$gen$;
 
 -- The total of a running-total array over the days of [h0, h1) that fall in
 -- the month starting at m.
@@ -120,11 +125,38 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY 1, 2, 3
 $$;
 
+-- The running totals are built with one filtered sum per day of the month
+-- and metric, spelled out by the generator below (31 x 9 aggregates): far
+-- cheaper than joining every event to the 31 days. PL/pgSQL, so the large
+-- plan is cached per connection instead of made again at every call.
+DO $gen$
+DECLARE
+	metrics text[] := ARRAY['ev', 'sig_n', 'sig_sum', 'k1', 'k2', 'k3', 'k4',
+	    'fc', 'pr'];
+	cols text;
+	steps text;
+BEGIN
+	SELECT string_agg(format('array_fill(0::%s, ARRAY[d.d - 1]) || '
+	    'array_fill(d.%I::%s, ARRAY[32 - d.d]) AS %I',
+	    CASE m WHEN 'sig_sum' THEN 'float8' ELSE 'int' END, m,
+	    CASE m WHEN 'sig_sum' THEN 'float8' ELSE 'int' END, m), E',\n\t    '
+	    ORDER BY o)
+	INTO steps FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
+	SELECT string_agg(format('ARRAY[%s]::%s AS %I',
+	    (SELECT string_agg(format('coalesce(sum(d.%I) FILTER (WHERE d.d <= %s), 0)',
+		m, i), ', ') FROM generate_series(1, 31) i),
+	    CASE m WHEN 'sig_sum' THEN 'float8[]' ELSE 'int[]' END, m), E',\n\t    '
+	    ORDER BY o)
+	INTO cols FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
+
+	EXECUTE format($f$
 CREATE FUNCTION amp.month_deltas(p amp.events[]) RETURNS TABLE (month date,
     channel text, campaign text, member text, ev int[], sig_n int[],
     sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[], fc int[],
     pr int[])
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE plpgsql IMMUTABLE AS $body$
+BEGIN
+	RETURN QUERY
 	WITH per_day AS (
 		SELECT date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date
 			AS month, e.channel, coalesce(e.campaign, '') AS campaign,
@@ -145,29 +177,25 @@ LANGUAGE sql IMMUTABLE AS $$
 			OR e.rewarded)) AS pr
 		FROM unnest(p) AS e
 		GROUP BY 1, 2, 3, 4, 5
-	), running AS (
-		SELECT d.month, d.channel, d.campaign, d.member, i,
-		    coalesce(sum(d.ev) FILTER (WHERE d.d <= i), 0) AS ev,
-		    coalesce(sum(d.sig_n) FILTER (WHERE d.d <= i), 0) AS sig_n,
-		    coalesce(sum(d.sig_sum) FILTER (WHERE d.d <= i), 0) AS sig_sum,
-		    coalesce(sum(d.k1) FILTER (WHERE d.d <= i), 0) AS k1,
-		    coalesce(sum(d.k2) FILTER (WHERE d.d <= i), 0) AS k2,
-		    coalesce(sum(d.k3) FILTER (WHERE d.d <= i), 0) AS k3,
-		    coalesce(sum(d.k4) FILTER (WHERE d.d <= i), 0) AS k4,
-		    coalesce(sum(d.fc) FILTER (WHERE d.d <= i), 0) AS fc,
-		    coalesce(sum(d.pr) FILTER (WHERE d.d <= i), 0) AS pr
-		FROM per_day d CROSS JOIN generate_series(1, 31) AS i
-		GROUP BY 1, 2, 3, 4, 5
+	), counted AS (
+		SELECT d.*, count(*) OVER (PARTITION BY d.month, d.channel,
+		    d.campaign, d.member) AS days
+		FROM per_day d
 	)
-	SELECT month, channel, campaign, member,
-	    array_agg(ev::int ORDER BY i), array_agg(sig_n::int ORDER BY i),
-	    array_agg(sig_sum::float8 ORDER BY i),
-	    array_agg(k1::int ORDER BY i), array_agg(k2::int ORDER BY i),
-	    array_agg(k3::int ORDER BY i), array_agg(k4::int ORDER BY i),
-	    array_agg(fc::int ORDER BY i), array_agg(pr::int ORDER BY i)
-	FROM running
-	GROUP BY 1, 2, 3, 4
-$$;
+	-- A member-month touched on one day only (the common case): a step.
+	SELECT d.month, d.channel, d.campaign, d.member,
+	    %s
+	FROM counted d WHERE d.days = 1
+	UNION ALL
+	SELECT d.month, d.channel, d.campaign, d.member,
+	    %s
+	FROM counted d WHERE d.days > 1
+	GROUP BY 1, 2, 3, 4;
+END
+$body$
+$f$, steps, cols);
+END
+$gen$;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
 -- Rows are touched in key order so concurrent batches cannot deadlock.
