@@ -116,7 +116,8 @@ class Client:
         tok = self.token if token is ... else token
         if tok is not None and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {tok}"
-        r = self.session.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        kw.setdefault("timeout", 30)
+        r = self.session.request(method, self.base + path, headers=headers, **kw)
         if check:
             self.spec.check(method, path, r)
         return r
