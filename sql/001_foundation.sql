@@ -440,7 +440,9 @@ BEGIN
 	PERFORM amp.tenant(p_org);
 	IF p_cursor IS NOT NULL THEN
 		c := amp.cursor_decode(p_cursor, 2);
-		IF c IS NULL OR c[1] !~ '^-?[0-9]{1,18}$' THEN
+		-- Our cursors hold microseconds since 1970, before year 10000.
+		IF c IS NULL OR c[1] !~ '^[0-9]{1,18}$'
+		    OR c[1]::bigint > 253402300799999999 THEN
 			RETURN QUERY SELECT 400, amp.bad_cursor();
 			RETURN;
 		END IF;

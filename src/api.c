@@ -91,6 +91,28 @@ static const struct {
 	{ 503, "unavailable", "Service Unavailable" },
 };
 
+/* Longest value of a plain string query parameter, by name. */
+static const struct {
+	const char	*name;
+	size_t		 max;
+} string_params[] = {
+	{ "member", 128 },
+	{ "cursor", QUERY_VALUE_MAX },
+};
+#define STRING_PARAM_MAX	64
+
+static size_t
+string_param_max(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(string_params) / sizeof(string_params[0]); i++) {
+		if (strcmp(string_params[i].name, name) == 0)
+			return (string_params[i].max);
+	}
+	return (STRING_PARAM_MAX);
+}
+
 static amp_usec
 now_usec(void)
 {
@@ -265,6 +287,17 @@ query_params(struct http_request *req, struct api_call *call,
 	    to - from > op->max_window_days * TIME_USEC_PER_DAY)
 		problems_add(&p, "to", "the window must not be longer than "
 		    "%d days", op->max_window_days);
+
+	for (name = op->query; name != NULL && *name != NULL; name++) {
+		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0 ||
+		    strcmp(*name, "limit") == 0)
+			continue;
+		v = json_string_value(json_object_get(q, *name));
+		if (v != NULL && (*v == '\0' ||
+		    utf8_length(v) > string_param_max(*name)))
+			problems_add(&p, *name, "must be 1 to %zu characters",
+			    string_param_max(*name));
+	}
 
 	limit = LIMIT_DEFAULT;
 	if ((v = json_string_value(json_object_get(q, "limit"))) != NULL) {
