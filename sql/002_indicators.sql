@@ -24,7 +24,7 @@ CREATE TABLE amp.day_stats (
 	contrib_giving	bigint NOT NULL DEFAULT 0,
 	free_choice	bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (org_id, day, channel, campaign)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX day_stats_campaign ON amp.day_stats (org_id, campaign, day)
     WHERE campaign <> '';
 
@@ -44,8 +44,7 @@ CREATE TABLE amp.member_months (
 	fc		int[] NOT NULL,	-- free-choice events
 	pr		int[] NOT NULL,	-- active events under pressure
 	PRIMARY KEY (org_id, month, channel, campaign, member)
-);
-CREATE INDEX member_months_member ON amp.member_months (org_id, member);
+) WITH (fillfactor = 50);	-- room for HOT updates: ingestion rewrites rows
 CREATE INDEX member_months_campaign ON amp.member_months
     (org_id, campaign, month) WHERE campaign <> '';
 

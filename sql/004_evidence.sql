@@ -30,7 +30,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON amp.beliefs TO amp_app;
 
 -- Per member of the exposed group T (events attributed to the campaign
 -- while it ran) and of the comparison group C (active in the pre window,
--- never attributed to the campaign): free-choice events per day before and
+-- no event attributed to the campaign from the pre to the post window): free-choice events per day before and
 -- after, plus what the lift and the incentivized share rest on.
 CREATE FUNCTION amp.campaign_impact(p_org text, p_id text, p_window text)
 RETURNS TABLE (status int, body jsonb)
@@ -90,9 +90,7 @@ BEGIN
 	), grouped AS (
 		SELECT *, CASE WHEN coalesce(attributed, 0) > 0 THEN 'T'
 		    WHEN active_pre > 0 AND coalesce(attributed_ever, 0) = 0
-		    AND NOT EXISTS (SELECT 1 FROM amp.member_months o
-			WHERE o.org_id = p_org AND o.member = per.member
-			AND o.campaign = p_id) THEN 'C' END AS g
+		    THEN 'C' END AS g
 		FROM per
 	)
 	SELECT jsonb_build_object(
