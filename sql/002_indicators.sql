@@ -635,4 +635,30 @@ BEGIN
 END
 $$;
 
+-- Rebuilds an org's rollups from its raw events, one UTC day of events at a
+-- time through the same rollup_apply as ingestion: for bulk loads that
+-- bypass the API (COPY), and for operators after a repair.
+--   SELECT amp.rebuild_rollups('org');
+CREATE FUNCTION amp.rebuild_rollups(p_org text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	first date;
+	last date;
+	d date;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	DELETE FROM amp.day_stats WHERE org_id = p_org;
+	DELETE FROM amp.member_months WHERE org_id = p_org;
+	SELECT amp.day_floor(min(occurred_at)), amp.day_floor(max(occurred_at))
+	INTO first, last FROM amp.events WHERE org_id = p_org;
+	FOR d IN SELECT g::date FROM generate_series(first, last,
+	    interval '1 day') g LOOP
+		PERFORM amp.rollup_apply(p_org, ARRAY(SELECT e FROM amp.events e
+		    WHERE e.org_id = p_org
+		    AND e.occurred_at >= d::timestamp AT TIME ZONE 'UTC'
+		    AND e.occurred_at < (d + 1)::timestamp AT TIME ZONE 'UTC'), 1);
+	END LOOP;
+END
+$$;
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;
