@@ -10,9 +10,15 @@
 #include "metrics.h"
 #include "routes.h"
 #include "core/claims.h"
+#include "core/summary.h"
+#include "core/survey_check.h"
 #include "gen/schema.h"
 
 #define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
+/* A survey front end must read the items it shows before it submits. */
+#define READ_INSTRUMENTS	(READ_ANY | SCOPE_SURVEYS_WRITE)
+/* The same bound as the indicators' windows: a read's work stays bounded. */
+#define SUMMARY_WINDOW_DAYS	400
 
 extern const u_int8_t	asset_openapi_yaml[];
 extern const u_int32_t	asset_len_openapi_yaml;
@@ -24,6 +30,8 @@ static int	local_not_found(struct http_request *);
 static const char *const page_query[] = { "limit", "cursor", NULL };
 static const char *const events_query[] = { "member", "channel",
     "campaign", "from", "to", "limit", "cursor", NULL };
+static const char *const summary_query[] = { "instrument", "from", "to",
+    "channel", "campaign", NULL };
 
 static const struct api_op healthz_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL },
@@ -84,6 +92,42 @@ static const struct api_op kpi_ops[] = {
 	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
+static const struct api_op instruments_ops[] = {
+	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, page_query, 0,
+	    "SELECT status, body::text FROM amp.list_instruments($1, $2::int, "
+	    "$3)", NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op instrument_ops[] = {
+	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_instrument($1, $2)",
+	    NULL, NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, instrument_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_instrument($1, $2, $3)",
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op survey_responses_ops[] = {
+	{ HTTP_METHOD_POST, SCOPE_SURVEYS_WRITE, response_batch_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.ingest_responses($1, $2)",
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op survey_summary_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, summary_query,
+	    SUMMARY_WINDOW_DAYS,
+	    "SELECT status, body::text FROM amp.survey_summary($1, $2, "
+	    "$3::timestamptz, $4::timestamptz, $5, $6)", NULL, survey_summary },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op settings_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_ADMIN, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_settings($1)", NULL, NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, settings_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_settings($1, $2)",
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
 static const struct api_op fallback_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
 	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
@@ -115,13 +159,20 @@ RESOURCE(route_campaigns, NULL, campaigns_ops)
 RESOURCE(route_campaign, "/v1/campaigns/", campaign_ops)
 RESOURCE(route_kpis, NULL, kpis_ops)
 RESOURCE(route_kpi, "/v1/kpis/", kpi_ops)
+RESOURCE(route_instruments, NULL, instruments_ops)
+RESOURCE(route_instrument, "/v1/instruments/", instrument_ops)
+RESOURCE(route_survey_responses, NULL, survey_responses_ops)
+RESOURCE(route_survey_summary, NULL, survey_summary_ops)
+RESOURCE(route_settings, NULL, settings_ops)
 RESOURCE(route_fallback, NULL, fallback_ops)
 
 /* Metric labels: the handler names above, as the config binds them. */
 const char *const route_names[] = {
 	"route_healthz", "route_readyz", "route_metrics", "route_openapi",
 	"route_events", "route_results", "route_campaigns", "route_campaign",
-	"route_kpis", "route_kpi", "route_fallback", NULL
+	"route_kpis", "route_kpi", "route_instruments", "route_instrument",
+	"route_survey_responses", "route_survey_summary", "route_settings",
+	"route_fallback", NULL
 };
 
 static int

@@ -16,6 +16,11 @@ int	route_campaigns(struct http_request *);
 int	route_campaign(struct http_request *);
 int	route_kpis(struct http_request *);
 int	route_kpi(struct http_request *);
+int	route_instruments(struct http_request *);
+int	route_instrument(struct http_request *);
+int	route_survey_responses(struct http_request *);
+int	route_survey_summary(struct http_request *);
+int	route_settings(struct http_request *);
 int	route_fallback(struct http_request *);
 
 #endif
