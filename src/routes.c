@@ -12,10 +12,15 @@
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/indicators.h"
+#include "core/summary.h"
+#include "core/survey_check.h"
 #include "gen/schema.h"
 
 #define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
-#define INDICATOR_WINDOW_MAX_DAYS	400
+/* A survey front end must read the items it shows before it submits. */
+#define READ_INSTRUMENTS	(READ_ANY | SCOPE_SURVEYS_WRITE)
+/* Reads over a window stay bounded: at most this many days. */
+#define WINDOW_MAX_DAYS	400
 
 extern const u_int8_t	asset_openapi_yaml[];
 extern const u_int32_t	asset_len_openapi_yaml;
@@ -32,6 +37,8 @@ static const char *const series_query[] = { "interval", "channel",
 static const char *const impact_query[] = { "window_days", NULL };
 static const char *const events_query[] = { "member", "channel",
     "campaign", "from", "to", "limit", "cursor", NULL };
+static const char *const summary_query[] = { "instrument", "from", "to",
+    "channel", "campaign", NULL };
 
 static const struct api_op healthz_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL },
@@ -94,14 +101,14 @@ static const struct api_op kpi_ops[] = {
 };
 static const struct api_op indicators_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, indicators_query,
-	    INDICATOR_WINDOW_MAX_DAYS,
+	    WINDOW_MAX_DAYS,
 	    "SELECT status, body::text FROM amp.indicators($1, $2, $3, "
 	    "$4::timestamptz, $5::timestamptz)", NULL, indicators_render },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op series_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, series_query,
-	    INDICATOR_WINDOW_MAX_DAYS,
+	    WINDOW_MAX_DAYS,
 	    "SELECT status, body::text FROM amp.indicator_series($1, $2, $3, "
 	    "$4, $5::timestamptz, $6::timestamptz)", NULL, series_render },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
@@ -134,6 +141,42 @@ static const struct api_op belief_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.get_belief($1, $2)", NULL,
 	    belief_render },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op instruments_ops[] = {
+	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, page_query, 0,
+	    "SELECT status, body::text FROM amp.list_instruments($1, $2::int, "
+	    "$3)", NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op instrument_ops[] = {
+	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_instrument($1, $2)",
+	    NULL, NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, instrument_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_instrument($1, $2, $3)",
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op survey_responses_ops[] = {
+	{ HTTP_METHOD_POST, SCOPE_SURVEYS_WRITE, response_batch_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.ingest_responses($1, $2)",
+	    NULL, NULL },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op survey_summary_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, summary_query,
+	    WINDOW_MAX_DAYS,
+	    "SELECT status, body::text FROM amp.survey_summary($1, $2, "
+	    "$3::timestamptz, $4::timestamptz, $5, $6)", NULL, survey_summary },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+};
+static const struct api_op settings_ops[] = {
+	{ HTTP_METHOD_GET, SCOPE_ADMIN, NULL, NULL, 0,
+	    "SELECT status, body::text FROM amp.get_settings($1)", NULL, NULL },
+	{ HTTP_METHOD_PUT, SCOPE_ADMIN, settings_check, NULL, 0,
+	    "SELECT status, body::text FROM amp.put_settings($1, $2)",
+	    NULL, NULL },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
 };
 static const struct api_op fallback_ops[] = {
@@ -188,6 +231,11 @@ RESOURCE_ID(route_impact, "/v1/campaigns/", "/impact", ident_check,
     IDENT_RULE, impact_ops)
 RESOURCE(route_beliefs, NULL, beliefs_ops)
 RESOURCE(route_belief, "/v1/beliefs/", belief_ops)
+RESOURCE(route_instruments, NULL, instruments_ops)
+RESOURCE(route_instrument, "/v1/instruments/", instrument_ops)
+RESOURCE(route_survey_responses, NULL, survey_responses_ops)
+RESOURCE(route_survey_summary, NULL, survey_summary_ops)
+RESOURCE(route_settings, NULL, settings_ops)
 RESOURCE(route_fallback, NULL, fallback_ops)
 
 /* Metric labels: the handler names above, as the config binds them. */
@@ -196,6 +244,8 @@ const char *const route_names[] = {
 	"route_events", "route_results", "route_campaigns", "route_campaign",
 	"route_kpis", "route_kpi", "route_indicators", "route_series",
 	"route_member", "route_impact", "route_beliefs", "route_belief",
+	"route_instruments", "route_instrument",
+	"route_survey_responses", "route_survey_summary", "route_settings",
 	"route_fallback", NULL
 };
 

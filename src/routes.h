@@ -22,6 +22,11 @@ int	route_member(struct http_request *);
 int	route_impact(struct http_request *);
 int	route_beliefs(struct http_request *);
 int	route_belief(struct http_request *);
+int	route_instruments(struct http_request *);
+int	route_instrument(struct http_request *);
+int	route_survey_responses(struct http_request *);
+int	route_survey_summary(struct http_request *);
+int	route_settings(struct http_request *);
 int	route_fallback(struct http_request *);
 
 #endif

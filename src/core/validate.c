@@ -7,13 +7,10 @@
 
 #define POINTER_TOKEN_MAX	(PROBLEM_POINTER_MAX)
 
-static void	pointer_join(char *, size_t, const char *, const char *);
 static int	field_check(const json_t *, const struct field_spec *,
 		    const char *, amp_usec, struct problems *);
 static int	string_check(const json_t *, const struct field_spec *,
 		    const char *, struct problems *);
-static int	batch_check(const json_t *, const char *,
-		    const struct field_spec *, amp_usec, struct problems *);
 
 static const char *const kinds[] = { "consume", "react", "create",
     "contribute", "convert", NULL };
@@ -117,7 +114,7 @@ problems_add(struct problems *p, const char *pointer, const char *fmt, ...)
 }
 
 /* RFC 6901: "~" and "/" inside a key are escaped as "~0" and "~1". */
-static void
+void
 pointer_join(char *out, size_t len, const char *base, const char *key)
 {
 	size_t	n;
@@ -313,6 +310,16 @@ field_check(const json_t *v, const struct field_spec *f, const char *ptr,
 			return (-1);
 		}
 		return (0);
+	case FIELD_ARRAY:
+		if (!json_is_array(v))
+			break;
+		size = json_array_size(v);
+		if (size < (size_t)f->min || size > (size_t)f->max) {
+			problems_add(p, ptr, "must have %zu to %zu elements",
+			    (size_t)f->min, (size_t)f->max);
+			return (-1);
+		}
+		return (0);
 	}
 
 	switch (f->type) {
@@ -334,6 +341,9 @@ field_check(const json_t *v, const struct field_spec *f, const char *ptr,
 		break;
 	case FIELD_OBJECT:
 		problems_add(p, ptr, "must be an object");
+		break;
+	case FIELD_ARRAY:
+		problems_add(p, ptr, "must be an array");
 		break;
 	}
 	return (-1);
@@ -377,9 +387,10 @@ object_check(const json_t *obj, const struct field_spec *specs,
 	return (p->count == before ? 0 : -1);
 }
 
-static int
+int
 batch_check(const json_t *root, const char *key,
-    const struct field_spec *specs, amp_usec now, struct problems *p)
+    const struct field_spec *specs, size_t max, amp_usec now,
+    struct problems *p)
 {
 	const char	*k, *id;
 	json_t		*items, *item, *seen, *v, *first;
@@ -403,9 +414,9 @@ batch_check(const json_t *root, const char *key,
 		return (-1);
 	}
 	if (!json_is_array(items) || json_array_size(items) < 1 ||
-	    json_array_size(items) > BATCH_MAX_ITEMS) {
-		problems_add(p, base, "must be an array of 1 to %d items",
-		    BATCH_MAX_ITEMS);
+	    json_array_size(items) > max) {
+		problems_add(p, base, "must be an array of 1 to %zu items",
+		    max);
 		return (-1);
 	}
 
@@ -432,13 +443,15 @@ batch_check(const json_t *root, const char *key,
 int
 event_batch_check(const json_t *root, amp_usec now, struct problems *p)
 {
-	return (batch_check(root, "events", event_fields, now, p));
+	return (batch_check(root, "events", event_fields, BATCH_MAX_ITEMS, now,
+	    p));
 }
 
 int
 result_batch_check(const json_t *root, amp_usec now, struct problems *p)
 {
-	return (batch_check(root, "results", result_fields, now, p));
+	return (batch_check(root, "results", result_fields, BATCH_MAX_ITEMS,
+	    now, p));
 }
 
 int

@@ -36,7 +36,8 @@ enum field_type {
 	FIELD_BOOL,
 	FIELD_NUMBER,
 	FIELD_INTEGER,
-	FIELD_OBJECT
+	FIELD_OBJECT,
+	FIELD_ARRAY		/* min and max count elements */
 };
 
 #define FIELD_REQUIRED		0x01
@@ -61,6 +62,10 @@ int	object_check(const json_t *, const struct field_spec *, const char *,
 	    amp_usec, struct problems *);
 int	ident_check(const char *);
 int	member_check(const char *);
+void	pointer_join(char *, size_t, const char *, const char *);
+/* An object whose only member `key` is an array of 1..max objects. */
+int	batch_check(const json_t *, const char *, const struct field_spec *,
+	    size_t, amp_usec, struct problems *);
 size_t	utf8_length(const char *);
 
 /* Whole request bodies. `now` is the caller's clock. Return 0 when valid. */

@@ -1,0 +1,526 @@
+-- Surveys: instruments (built in, and each org's own), responses, and the
+-- org settings that hold the anonymity minimum.
+--
+-- Built-in instruments live in a table without org_id, readable by every
+-- org and writable by none (amp_app only gets SELECT): one row serves all
+-- tenants, so no per-org copy has to be made or kept in step, and under
+-- Citus it is a reference table. Reads union it with the org's own
+-- instruments (amp.instrument_defs). Org instrument ids starting with
+-- "amp-" are refused so that a future built-in can never collide with one.
+--
+-- Answers are stored as sent (an object item -> integer); scoring happens
+-- at read time in C (src/core/summary.c) from each member's latest
+-- response, so an instrument's index weights may change after responses
+-- arrive, but its scale and items may not.
+
+CREATE TABLE amp.builtin_instruments (
+	id		text PRIMARY KEY,
+	name		text NOT NULL,
+	scale_min	int NOT NULL,
+	scale_max	int NOT NULL CHECK (scale_max > scale_min),
+	items		jsonb NOT NULL CHECK (jsonb_typeof(items) = 'array'),
+	index_weights	jsonb CHECK (jsonb_typeof(index_weights) = 'object'),
+	created_at	timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT ON amp.builtin_instruments TO amp_app;
+
+CREATE TABLE amp.instruments (
+	org_id		text NOT NULL,
+	id		text NOT NULL CHECK (lower(id) NOT LIKE 'amp-%'),
+	name		text NOT NULL,
+	scale_min	int NOT NULL,
+	scale_max	int NOT NULL CHECK (scale_max > scale_min AND
+			    scale_max - scale_min <= 10),
+	items		jsonb NOT NULL CHECK (jsonb_typeof(items) = 'array'),
+	index_weights	jsonb CHECK (jsonb_typeof(index_weights) = 'object'),
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (org_id, id)
+);
+
+-- No foreign key to the instrument: built-in ones have no org row. The
+-- ingest statement checks the reference and locks org instruments.
+CREATE TABLE amp.survey_responses (
+	org_id		text NOT NULL,
+	id		text NOT NULL,
+	member		text NOT NULL,
+	instrument	text NOT NULL,
+	submitted_at	timestamptz NOT NULL,
+	answers		jsonb NOT NULL CHECK (jsonb_typeof(answers) = 'object'),
+	received_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (org_id, id)
+);
+-- The summary reads one instrument's responses in a window; erasure and
+-- "latest per member" read by member.
+CREATE INDEX survey_responses_window ON amp.survey_responses
+    (org_id, instrument, submitted_at);
+CREATE INDEX survey_responses_member ON amp.survey_responses
+    (org_id, member, instrument, submitted_at);
+
+CREATE TABLE amp.settings (
+	org_id		text PRIMARY KEY,
+	survey_min_group int NOT NULL DEFAULT 5 CHECK (survey_min_group >= 3),
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['instruments', 'survey_responses',
+	    'settings'] LOOP
+		EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
+		    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
+		    '(org_id = current_setting(''amp.org'', true))', t);
+		EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I '
+		    'TO amp_app', t);
+	END LOOP;
+END
+$$;
+
+-- amp-pulse-1: our own wording, for members of a community, 1-7
+-- agreement. Needs (autonomy, mastery, purpose) have a reverse-keyed item
+-- each; reasons for taking part follow the self-determination continuum
+-- (intrinsic, identified, introjected, external) with the Relative
+-- Autonomy Index weights of Ryan & Connell (1989).
+INSERT INTO amp.builtin_instruments (id, name, scale_min, scale_max, items,
+    index_weights, created_at)
+VALUES ('amp-pulse-1', 'ampmeter pulse: needs and reasons for taking part',
+    1, 7, $items$[
+	{"id": "aut1", "subscale": "autonomy", "reverse": false,
+	 "text": "I take part in this community in ways I choose myself."},
+	{"id": "aut2", "subscale": "autonomy", "reverse": false,
+	 "text": "I can decide for myself what I work on here."},
+	{"id": "aut3", "subscale": "autonomy", "reverse": true,
+	 "text": "I often feel pushed into doing things here that I would not pick."},
+	{"id": "mas1", "subscale": "mastery", "reverse": false,
+	 "text": "I am getting better at the things I do here."},
+	{"id": "mas2", "subscale": "mastery", "reverse": false,
+	 "text": "Taking part here teaches me skills I care about."},
+	{"id": "mas3", "subscale": "mastery", "reverse": true,
+	 "text": "I seldom notice myself improving at anything here."},
+	{"id": "pur1", "subscale": "purpose", "reverse": false,
+	 "text": "What I contribute here helps other people."},
+	{"id": "pur2", "subscale": "purpose", "reverse": false,
+	 "text": "Someone is better off because of what I share here."},
+	{"id": "pur3", "subscale": "purpose", "reverse": true,
+	 "text": "What I do here makes little difference to anyone."},
+	{"id": "int1", "subscale": "intrinsic", "reverse": false,
+	 "text": "I take part because I enjoy it."},
+	{"id": "int2", "subscale": "intrinsic", "reverse": false,
+	 "text": "I take part because I find it interesting in itself."},
+	{"id": "ide1", "subscale": "identified", "reverse": false,
+	 "text": "I take part because it matters to me personally."},
+	{"id": "ide2", "subscale": "identified", "reverse": false,
+	 "text": "I take part because I think it is worth doing, even when it is not fun."},
+	{"id": "inj1", "subscale": "introjected", "reverse": false,
+	 "text": "I take part because I would feel guilty if I stepped back."},
+	{"id": "inj2", "subscale": "introjected", "reverse": false,
+	 "text": "I take part because I would think less of myself if I did not."},
+	{"id": "ext1", "subscale": "external", "reverse": false,
+	 "text": "I take part for the points, prizes or perks it brings."},
+	{"id": "ext2", "subscale": "external", "reverse": false,
+	 "text": "I take part because someone expects it of me and there would be consequences otherwise."}
+    ]$items$::jsonb,
+    '{"intrinsic": 2, "identified": 1, "introjected": -1, "external": -2}',
+    '2026-01-01T00:00:00Z');
+
+-- Instruments ----------------------------------------------------------
+
+CREATE TYPE amp.instrument_def AS (id text, name text, builtin boolean,
+    scale_min int, scale_max int, items jsonb, index_weights jsonb,
+    created_at timestamptz, updated_at timestamptz);
+
+-- Every instrument an org can use: the built-in ones and its own.
+CREATE FUNCTION amp.instrument_defs(p_org text)
+RETURNS SETOF amp.instrument_def
+LANGUAGE sql STABLE AS $$
+	SELECT b.id, b.name, true, b.scale_min, b.scale_max, b.items,
+	    b.index_weights, b.created_at, b.created_at
+	FROM amp.builtin_instruments b
+	UNION ALL
+	SELECT i.id, i.name, false, i.scale_min, i.scale_max, i.items,
+	    i.index_weights, i.created_at, i.updated_at
+	FROM amp.instruments i WHERE i.org_id = p_org
+$$;
+
+-- Subscale names in the order their first item appears.
+CREATE FUNCTION amp.subscales(p_items jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(jsonb_agg(s ORDER BY o), '[]') FROM (
+		SELECT it->>'subscale' AS s, min(o) AS o
+		FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(it, o)
+		GROUP BY 1
+	) q
+$$;
+
+-- The items as a set, for "did the items change": order is presentation.
+CREATE FUNCTION amp.item_set(p_items jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(jsonb_agg(it ORDER BY it->>'id'), '[]')
+	FROM jsonb_array_elements(p_items) it
+$$;
+
+CREATE FUNCTION amp.instrument_json(p_org text, d amp.instrument_def)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', d.id, 'name', d.name,
+	    'builtin', d.builtin,
+	    'locked', d.builtin OR EXISTS (SELECT 1 FROM amp.survey_responses r
+		WHERE r.org_id = p_org AND r.instrument = d.id),
+	    'scale', jsonb_build_object('min', d.scale_min, 'max', d.scale_max),
+	    'subscales', amp.subscales(d.items), 'items', d.items,
+	    'index', d.index_weights, 'created_at', amp.ts(d.created_at),
+	    'updated_at', amp.ts(d.updated_at))
+$$;
+
+CREATE FUNCTION amp.get_instrument(p_org text, p_id text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	d amp.instrument_def;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	SELECT * INTO d FROM amp.instrument_defs(p_org) x WHERE x.id = p_id;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, amp.not_found('instrument ' || p_id);
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, amp.instrument_json(p_org, d);
+END
+$$;
+
+CREATE FUNCTION amp.list_instruments(p_org text, p_limit int, p_cursor text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	k text[];
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF p_cursor IS NOT NULL THEN
+		k := amp.cursor_decode(p_cursor, 1);
+		IF k IS NULL THEN
+			RETURN QUERY SELECT 400, amp.bad_cursor();
+			RETURN;
+		END IF;
+	END IF;
+	RETURN QUERY
+	WITH page AS (
+		SELECT d, row_number() OVER (ORDER BY d.id) AS n
+		FROM amp.instrument_defs(p_org) d
+		WHERE k IS NULL OR d.id > k[1]
+		ORDER BY d.id LIMIT p_limit + 1
+	)
+	SELECT 200, jsonb_build_object(
+	    'data', coalesce(jsonb_agg(amp.instrument_json(p_org, d) ORDER BY n)
+		FILTER (WHERE n <= p_limit), '[]'),
+	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
+		(max((d).id) FILTER (WHERE n = p_limit))) END)
+	FROM page;
+END
+$$;
+
+-- The body was validated in C (src/core/survey_check.c); here only what
+-- needs the stored state: built-in ids and the lock that responses put on
+-- scale and items.
+CREATE FUNCTION amp.put_instrument(p_org text, p_id text, p jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	cur amp.instruments;
+	new_items jsonb;
+	new_min int := (p->'scale'->>'min')::int;
+	new_max int := (p->'scale'->>'max')::int;
+	created boolean;
+	d amp.instrument_def;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	IF EXISTS (SELECT 1 FROM amp.builtin_instruments b WHERE b.id = p_id)
+	THEN
+		RETURN QUERY SELECT 409, amp.problem(409, 'conflict', 'Conflict',
+		    'instrument ' || p_id || ' is built in and cannot be '
+		    'changed; define your own instrument under another id');
+		RETURN;
+	END IF;
+	IF lower(p_id) LIKE 'amp-%' THEN
+		RETURN QUERY SELECT 400, amp.problem(400, 'bad-request',
+		    'Bad Request', 'the path names no valid id',
+		    jsonb_build_array(jsonb_build_object('parameter', 'id',
+		    'detail', 'ids starting with amp- are reserved for built-in '
+		    'instruments')));
+		RETURN;
+	END IF;
+
+	SELECT coalesce(jsonb_agg(jsonb_build_object('id', it->>'id',
+	    'subscale', it->>'subscale',
+	    'reverse', coalesce((it->>'reverse')::boolean, false),
+	    'text', it->>'text') ORDER BY o), '[]')
+	INTO new_items
+	FROM jsonb_array_elements(p->'items') WITH ORDINALITY AS x(it, o);
+
+	-- FOR UPDATE waits for any batch of responses still holding the
+	-- instrument (FOR SHARE in ingest_responses), so the check below sees
+	-- every response that was validated against the current items.
+	SELECT * INTO cur FROM amp.instruments i
+	WHERE i.org_id = p_org AND i.id = p_id FOR UPDATE;
+	IF FOUND AND (cur.scale_min <> new_min OR cur.scale_max <> new_max OR
+	    amp.item_set(cur.items) <> amp.item_set(new_items)) AND
+	    EXISTS (SELECT 1 FROM amp.survey_responses s
+		WHERE s.org_id = p_org AND s.instrument = p_id) THEN
+		RETURN QUERY SELECT 409, amp.problem(409, 'conflict', 'Conflict',
+		    'instrument ' || p_id || ' already has responses, so its '
+		    'scale and items cannot change; define a new instrument '
+		    'under another id (name and index may still change)');
+		RETURN;
+	END IF;
+
+	INSERT INTO amp.instruments AS t (org_id, id, name, scale_min,
+	    scale_max, items, index_weights)
+	VALUES (p_org, p_id, p->>'name', new_min, new_max, new_items,
+	    CASE WHEN jsonb_typeof(p->'index') = 'object' THEN p->'index' END)
+	ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name,
+	    scale_min = excluded.scale_min, scale_max = excluded.scale_max,
+	    items = excluded.items, index_weights = excluded.index_weights,
+	    updated_at = now()
+	RETURNING (t.xmax = 0) INTO created;
+	SELECT * INTO d FROM amp.instrument_defs(p_org) x WHERE x.id = p_id;
+	RETURN QUERY SELECT CASE WHEN created THEN 201 ELSE 200 END,
+	    amp.instrument_json(p_org, d);
+END
+$$;
+
+-- Responses ------------------------------------------------------------
+
+-- Every problem of a batch that needs the instruments: an unknown
+-- instrument, an answer to no item of it, a score off its scale, and a
+-- response that scores no subscale (fewer than half of each subscale's
+-- items answered). The half rule is only judged on responses whose
+-- answers are otherwise valid, so each response gets the message that
+-- helps first. Ordered by response, then answer key.
+CREATE FUNCTION amp.response_problems(p_org text, p_items jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	WITH r AS (
+		SELECT x.o - 1 AS i, x.v, d.id AS ins, d.scale_min, d.scale_max,
+		    d.items
+		FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(v, o)
+		LEFT JOIN amp.instrument_defs(p_org) d
+		    ON d.id = x.v->>'instrument'
+	), answer_problems AS (
+		SELECT r.i, a.key,
+		    CASE WHEN it.item IS NULL THEN 'is not an item of instrument '
+			|| r.ins
+		    ELSE 'must be a whole number from ' || r.scale_min || ' to '
+			|| r.scale_max END AS detail
+		FROM r
+		CROSS JOIN LATERAL jsonb_each(r.v->'answers') AS a(key, value)
+		LEFT JOIN LATERAL (SELECT e AS item
+		    FROM jsonb_array_elements(r.items) e
+		    WHERE e->>'id' = a.key) it ON true
+		WHERE r.ins IS NOT NULL AND (it.item IS NULL OR
+		    (a.value)::numeric NOT BETWEEN r.scale_min AND r.scale_max)
+	), unscored AS (
+		SELECT r.i FROM r
+		WHERE r.ins IS NOT NULL
+		    AND NOT EXISTS (SELECT 1 FROM answer_problems p
+			WHERE p.i = r.i)
+		    AND NOT EXISTS (
+			SELECT 1 FROM jsonb_array_elements(r.items) e
+			GROUP BY e->>'subscale'
+			HAVING 2 * count(*) FILTER (WHERE r.v->'answers' ?
+			    (e->>'id')) >= count(*))
+	), problems AS (
+		SELECT r.i, 0 AS o, '' AS key,
+		    '/responses/' || r.i || '/instrument' AS pointer,
+		    'names no instrument of this org' AS detail
+		FROM r WHERE r.ins IS NULL
+		UNION ALL
+		SELECT p.i, 1, p.key, '/responses/' || p.i || '/answers/' ||
+		    replace(replace(p.key, '~', '~0'), '/', '~1'), p.detail
+		FROM answer_problems p
+		UNION ALL
+		SELECT u.i, 2, '', '/responses/' || u.i || '/answers',
+		    'must answer at least half of the items of at least one '
+		    'subscale'
+		FROM unscored u
+	)
+	SELECT jsonb_agg(jsonb_build_object('pointer', pointer, 'detail',
+	    detail) ORDER BY i, o, key)
+	FROM problems
+$$;
+
+CREATE FUNCTION amp.ingest_responses(p_org text, p_body jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	batch jsonb := p_body->'responses';
+	bad jsonb;
+	n int;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	-- Hold the org's instruments named here until commit, so that a
+	-- concurrent PUT cannot change their items between this check and
+	-- the insert (it waits, then sees these responses and answers 409).
+	PERFORM 1 FROM amp.instruments i
+	WHERE i.org_id = p_org AND i.id IN (SELECT x->>'instrument'
+	    FROM jsonb_array_elements(batch) x)
+	ORDER BY i.id FOR SHARE;
+
+	bad := amp.response_problems(p_org, batch);
+	IF bad IS NOT NULL THEN
+		n := jsonb_array_length(bad);
+		RETURN QUERY SELECT 422, amp.problem(422, 'validation',
+		    'Unprocessable Content', n || ' problem' ||
+		    CASE WHEN n = 1 THEN '' ELSE 's' END ||
+		    ' in the body; nothing was written',
+		    (SELECT jsonb_agg(e ORDER BY o) FROM (SELECT e, o
+		    FROM jsonb_array_elements(bad) WITH ORDINALITY AS x(e, o)
+		    ORDER BY o LIMIT 100) s));
+		RETURN;
+	END IF;
+
+	WITH ins AS (
+		INSERT INTO amp.survey_responses (org_id, id, member, instrument,
+		    submitted_at, answers)
+		SELECT p_org, x.id, x.member, x.instrument, x.submitted_at,
+		    x.answers
+		FROM jsonb_to_recordset(batch) AS x(id text, member text,
+		    instrument text, submitted_at timestamptz, answers jsonb)
+		ON CONFLICT (org_id, id) DO NOTHING
+		RETURNING 1
+	)
+	SELECT count(*) INTO n FROM ins;
+
+	RETURN QUERY SELECT 200, jsonb_build_object('accepted', n,
+	    'duplicates', jsonb_array_length(batch) - n);
+END
+$$;
+
+-- Summary --------------------------------------------------------------
+
+-- Gathers the data the C renderer (survey_summary in src/core/summary.c)
+-- turns into the summary: the instrument, the anonymity minimum, the
+-- group's member count, and every member's latest response in the window
+-- with bits saying whether the member had events on the channel (1) and
+-- in the campaign (2) in the window. All respondents of the window are
+-- sent, not only the filtered group, so the renderer can also count every
+-- coarser query and refuse answers that differ from one by fewer than
+-- min_group people. Member ids are not sent: the renderer needs none.
+CREATE FUNCTION amp.survey_summary(p_org text, p_instrument text,
+    p_from timestamptz, p_to timestamptz, p_channel text, p_campaign text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	d amp.instrument_def;
+	k int;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	SELECT * INTO d FROM amp.instrument_defs(p_org) x
+	WHERE x.id = coalesce(p_instrument, 'amp-pulse-1');
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, amp.not_found('instrument ' ||
+		    p_instrument);
+		RETURN;
+	END IF;
+	IF p_campaign IS NOT NULL AND NOT EXISTS (SELECT 1 FROM amp.campaigns c
+	    WHERE c.org_id = p_org AND c.id = p_campaign) THEN
+		RETURN QUERY SELECT 404, amp.not_found('campaign ' || p_campaign);
+		RETURN;
+	END IF;
+	SELECT s.survey_min_group INTO k FROM amp.settings s
+	WHERE s.org_id = p_org;
+
+	RETURN QUERY
+	WITH latest AS (
+		SELECT DISTINCT ON (r.member) r.member, r.answers
+		FROM amp.survey_responses r
+		WHERE r.org_id = p_org AND r.instrument = d.id
+		    AND r.submitted_at >= p_from AND r.submitted_at < p_to
+		ORDER BY r.member, r.submitted_at DESC, r.id DESC
+	), seen AS (
+		SELECT e.member,
+		    coalesce(bool_or(p_channel IS NULL OR e.channel = p_channel),
+			false) AS in_channel,
+		    coalesce(bool_or(p_campaign IS NULL OR
+			e.campaign = p_campaign), false) AS in_campaign
+		FROM amp.events e
+		WHERE e.org_id = p_org
+		    AND e.occurred_at >= p_from AND e.occurred_at < p_to
+		GROUP BY e.member
+	), resp AS (
+		SELECT l.member, l.answers,
+		    coalesce(s.in_channel, p_channel IS NULL) AS in_channel,
+		    coalesce(s.in_campaign, p_campaign IS NULL) AS in_campaign
+		FROM latest l LEFT JOIN seen s ON s.member = l.member
+	)
+	SELECT 200, jsonb_build_object(
+	    'instrument', jsonb_build_object('id', d.id,
+		'scale', jsonb_build_object('min', d.scale_min, 'max', d.scale_max),
+		'items', d.items, 'index', d.index_weights),
+	    'from', amp.ts(p_from), 'to', amp.ts(p_to),
+	    'channel', p_channel, 'campaign', p_campaign,
+	    'min_group', coalesce(k, 5),
+	    'members', (SELECT count(*) FROM (
+		SELECT s.member FROM seen s WHERE s.in_channel AND s.in_campaign
+		UNION
+		SELECT r.member FROM resp r WHERE r.in_channel AND r.in_campaign
+	    ) g),
+	    'respondents', coalesce((SELECT jsonb_agg(jsonb_build_object(
+		'm', CASE WHEN r.in_channel THEN 1 ELSE 0 END +
+		    CASE WHEN r.in_campaign THEN 2 ELSE 0 END,
+		'a', (SELECT jsonb_agg(r.answers -> (it->>'id') ORDER BY o)
+		    FROM jsonb_array_elements(d.items) WITH ORDINALITY
+		    AS q(it, o)))
+		ORDER BY r.member) FROM resp r), '[]'));
+END
+$$;
+
+-- Settings -------------------------------------------------------------
+
+CREATE FUNCTION amp.settings_json(p_min int, p_updated timestamptz)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_build_object('survey_min_group', p_min,
+	    'updated_at', amp.ts(p_updated))
+$$;
+
+CREATE FUNCTION amp.get_settings(p_org text)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	PERFORM amp.tenant(p_org);
+	RETURN QUERY SELECT 200, coalesce(
+	    (SELECT amp.settings_json(s.survey_min_group, s.updated_at)
+	    FROM amp.settings s WHERE s.org_id = p_org),
+	    amp.settings_json(5, NULL));
+END
+$$;
+
+CREATE FUNCTION amp.put_settings(p_org text, p jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r amp.settings;
+BEGIN
+	PERFORM amp.tenant(p_org);
+	INSERT INTO amp.settings AS t (org_id, survey_min_group)
+	VALUES (p_org, coalesce((p->>'survey_min_group')::int, 5))
+	ON CONFLICT (org_id) DO UPDATE
+	    SET survey_min_group = excluded.survey_min_group, updated_at = now()
+	RETURNING t.* INTO r;
+	RETURN QUERY SELECT 200, amp.settings_json(r.survey_min_group,
+	    r.updated_at);
+END
+$$;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;
+
+-- Erasing a member (DELETE /v1/members/{member}) removes their survey
+-- responses too, in the same transaction as their events.
+CREATE OR REPLACE FUNCTION amp.erase_member_hook(p_org text, p_member text)
+RETURNS void
+LANGUAGE sql AS $$
+	DELETE FROM amp.survey_responses
+	WHERE org_id = p_org AND member = p_member
+$$;
