@@ -414,6 +414,8 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	d amp.instrument_def;
 	k int;
+	day_from date := amp.day_floor(p_from);
+	day_to date := amp.day_ceil(p_to);
 BEGIN
 	PERFORM amp.tenant(p_org);
 	SELECT * INTO d FROM amp.instrument_defs(p_org) x
@@ -439,15 +441,19 @@ BEGIN
 		    AND r.submitted_at >= p_from AND r.submitted_at < p_to
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		SELECT e.member,
-		    coalesce(bool_or(p_channel IS NULL OR e.channel = p_channel),
-			false) AS in_channel,
-		    coalesce(bool_or(p_campaign IS NULL OR
-			e.campaign = p_campaign), false) AS in_campaign
-		FROM amp.events e
-		WHERE e.org_id = p_org
-		    AND e.occurred_at >= p_from AND e.occurred_at < p_to
-		GROUP BY e.member
+		-- Who was active where, from the member rollup (whole UTC days
+		-- covering the window), not from raw events.
+		SELECT m.member,
+		    bool_or(p_channel IS NULL OR m.channel = p_channel)
+			AS in_channel,
+		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
+			AS in_campaign
+		FROM amp.member_months m
+		WHERE m.org_id = p_org
+		    AND m.month >= date_trunc('month', day_from)::date
+		    AND m.month < day_to
+		    AND amp.span(m.ev, m.month, day_from, day_to) > 0
+		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,
 		    coalesce(s.in_channel, p_channel IS NULL) AS in_channel,
