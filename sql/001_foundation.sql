@@ -91,20 +91,23 @@ CREATE TABLE amp.results (
 );
 CREATE INDEX results_metric ON amp.results (org_id, metric, observed_at);
 
-DO $$
-DECLARE
-	t text;
+-- Every tenant table: row-level security on org_id (set per statement by
+-- amp.tenant), and the service role may read and write it, nothing more.
+CREATE FUNCTION amp.tenant_table(p_table text) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-	FOREACH t IN ARRAY ARRAY['campaigns', 'kpis', 'events', 'results'] LOOP
-		EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', t);
-		EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
-		    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
-		    '(org_id = current_setting(''amp.org'', true))', t);
-		EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I '
-		    'TO amp_app', t);
-	END LOOP;
+	EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', p_table);
+	EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
+	    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
+	    '(org_id = current_setting(''amp.org'', true))', p_table);
+	EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I TO amp_app',
+	    p_table);
 END
 $$;
+REVOKE EXECUTE ON FUNCTION amp.tenant_table(text) FROM PUBLIC;
+
+SELECT amp.tenant_table(t)
+FROM unnest(ARRAY['campaigns', 'kpis', 'events', 'results']) t;
 
 -- Helpers shared by every API function --------------------------------
 
@@ -165,6 +168,20 @@ LANGUAGE sql IMMUTABLE AS $$
 	    'cursor is not valid; pass next_cursor from a previous page',
 	    jsonb_build_array(jsonb_build_object('parameter', 'cursor',
 	    'detail', 'is not a cursor this service issued')))
+$$;
+
+-- A page of a list: p_rows holds up to p_limit + 1 rows in order, each
+-- {"k": its cursor keys (array), "d": its document}; one more row than the
+-- page means there is a next page, which starts after the last row shown.
+CREATE FUNCTION amp.page(p_rows jsonb, p_limit int) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_build_object(
+	    'data', coalesce((SELECT jsonb_agg(r->'d' ORDER BY o)
+		FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS x(r, o)
+		WHERE o <= p_limit), '[]'),
+	    'next_cursor', CASE WHEN jsonb_array_length(coalesce(p_rows, '[]'))
+		> p_limit THEN amp.cursor_encode(VARIADIC ARRAY(
+		SELECT jsonb_array_elements_text(p_rows->(p_limit - 1)->'k'))) END)
 $$;
 
 CREATE FUNCTION amp.epoch_us(p timestamptz) RETURNS text
@@ -238,30 +255,18 @@ CREATE FUNCTION amp.list_campaigns(p_org text, p_limit int, p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	k text[];
+	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL THEN
-		k := amp.cursor_decode(p_cursor, 1);
-		IF k IS NULL THEN
-			RETURN QUERY SELECT 400, amp.bad_cursor();
-			RETURN;
-		END IF;
+	IF p_cursor IS NOT NULL AND k IS NULL THEN
+		RETURN QUERY SELECT 400, amp.bad_cursor();
+		RETURN;
 	END IF;
-	RETURN QUERY
-	WITH page AS (
-		SELECT c FROM amp.campaigns c
-		WHERE c.org_id = p_org AND (k IS NULL OR c.id > k[1])
-		ORDER BY c.id LIMIT p_limit + 1
-	), numbered AS (
-		SELECT c, row_number() OVER (ORDER BY (c).id) AS n FROM page
-	)
-	SELECT 200, jsonb_build_object(
-	    'data', coalesce(jsonb_agg(amp.campaign_json(c) ORDER BY n)
-		FILTER (WHERE n <= p_limit), '[]'),
-	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
-		(max((c).id) FILTER (WHERE n = p_limit))) END)
-	FROM numbered;
+	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
+	    'k', jsonb_build_array(c.id), 'd', amp.campaign_json(c)) ORDER BY c.id)
+	    FROM (SELECT * FROM amp.campaigns x
+		WHERE x.org_id = p_org AND (k IS NULL OR x.id > k[1])
+		ORDER BY x.id LIMIT p_limit + 1) c), p_limit);
 END
 $$;
 
@@ -313,29 +318,19 @@ CREATE FUNCTION amp.list_kpis(p_org text, p_limit int, p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	c text[];
+	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL THEN
-		c := amp.cursor_decode(p_cursor, 1);
-		IF c IS NULL THEN
-			RETURN QUERY SELECT 400, amp.bad_cursor();
-			RETURN;
-		END IF;
+	IF p_cursor IS NOT NULL AND k IS NULL THEN
+		RETURN QUERY SELECT 400, amp.bad_cursor();
+		RETURN;
 	END IF;
-	RETURN QUERY
-	WITH page AS (
-		SELECT k, row_number() OVER (ORDER BY k.metric) AS n
-		FROM amp.kpis k
-		WHERE k.org_id = p_org AND (c IS NULL OR k.metric > c[1])
-		ORDER BY k.metric LIMIT p_limit + 1
-	)
-	SELECT 200, jsonb_build_object(
-	    'data', coalesce(jsonb_agg(amp.kpi_json(k) ORDER BY n)
-		FILTER (WHERE n <= p_limit), '[]'),
-	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
-		(max((k).metric) FILTER (WHERE n = p_limit))) END)
-	FROM page;
+	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
+	    'k', jsonb_build_array(m.metric), 'd', amp.kpi_json(m))
+	    ORDER BY m.metric)
+	    FROM (SELECT * FROM amp.kpis x
+		WHERE x.org_id = p_org AND (k IS NULL OR x.metric > k[1])
+		ORDER BY x.metric LIMIT p_limit + 1) m), p_limit);
 END
 $$;
 
@@ -433,13 +428,12 @@ CREATE FUNCTION amp.list_events(p_org text, p_member text, p_channel text,
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	c text[];
+	c text[] := amp.cursor_decode(p_cursor, 2);
 	after_ts timestamptz := '-infinity';
 	after_id text := '';
 BEGIN
 	PERFORM amp.tenant(p_org);
 	IF p_cursor IS NOT NULL THEN
-		c := amp.cursor_decode(p_cursor, 2);
 		-- Our cursors hold microseconds since 1970, before year 10000.
 		IF c IS NULL OR c[1] !~ '^[0-9]{1,18}$'
 		    OR c[1]::bigint > 253402300799999999 THEN
@@ -449,26 +443,18 @@ BEGIN
 		after_ts := amp.from_epoch_us(c[1]);
 		after_id := c[2];
 	END IF;
-	RETURN QUERY
-	WITH page AS (
-		SELECT e, row_number() OVER (ORDER BY e.occurred_at, e.id) AS n
-		FROM amp.events e
-		WHERE e.org_id = p_org
-		    AND e.occurred_at >= p_from AND e.occurred_at < p_to
-		    AND (e.occurred_at, e.id) > (after_ts, after_id)
-		    AND (p_member IS NULL OR e.member = p_member)
-		    AND (p_channel IS NULL OR e.channel = p_channel)
-		    AND (p_campaign IS NULL OR e.campaign = p_campaign)
-		ORDER BY e.occurred_at, e.id
-		LIMIT p_limit + 1
-	), last AS (
-		SELECT (e).occurred_at AS ts, (e).id FROM page WHERE n = p_limit
-	)
-	SELECT 200, jsonb_build_object(
-	    'data', coalesce((SELECT jsonb_agg(amp.event_json(e) ORDER BY n)
-		FROM page WHERE n <= p_limit), '[]'),
-	    'next_cursor', CASE WHEN (SELECT count(*) FROM page) > p_limit THEN
-		(SELECT amp.cursor_encode(amp.epoch_us(ts), id) FROM last) END);
+	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
+	    'k', jsonb_build_array(amp.epoch_us(e.occurred_at), e.id),
+	    'd', amp.event_json(e)) ORDER BY e.occurred_at, e.id)
+	    FROM (SELECT * FROM amp.events x
+		WHERE x.org_id = p_org
+		    AND x.occurred_at >= p_from AND x.occurred_at < p_to
+		    AND (x.occurred_at, x.id) > (after_ts, after_id)
+		    AND (p_member IS NULL OR x.member = p_member)
+		    AND (p_channel IS NULL OR x.channel = p_channel)
+		    AND (p_campaign IS NULL OR x.campaign = p_campaign)
+		ORDER BY x.occurred_at, x.id
+		LIMIT p_limit + 1) e), p_limit);
 END
 $$;
 

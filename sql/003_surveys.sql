@@ -63,21 +63,8 @@ CREATE TABLE amp.settings (
 	updated_at	timestamptz NOT NULL DEFAULT now()
 );
 
-DO $$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['instruments', 'survey_responses',
-	    'settings'] LOOP
-		EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', t);
-		EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
-		    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
-		    '(org_id = current_setting(''amp.org'', true))', t);
-		EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I '
-		    'TO amp_app', t);
-	END LOOP;
-END
-$$;
+SELECT amp.tenant_table(t)
+FROM unnest(ARRAY['instruments', 'survey_responses', 'settings']) t;
 
 -- amp-pulse-1: our own wording, for members of a community, 1-7
 -- agreement. Needs (autonomy, mastery, purpose) have a reverse-keyed item
@@ -195,29 +182,19 @@ CREATE FUNCTION amp.list_instruments(p_org text, p_limit int, p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	k text[];
+	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL THEN
-		k := amp.cursor_decode(p_cursor, 1);
-		IF k IS NULL THEN
-			RETURN QUERY SELECT 400, amp.bad_cursor();
-			RETURN;
-		END IF;
+	IF p_cursor IS NOT NULL AND k IS NULL THEN
+		RETURN QUERY SELECT 400, amp.bad_cursor();
+		RETURN;
 	END IF;
-	RETURN QUERY
-	WITH page AS (
-		SELECT d, row_number() OVER (ORDER BY d.id) AS n
-		FROM amp.instrument_defs(p_org) d
-		WHERE k IS NULL OR d.id > k[1]
-		ORDER BY d.id LIMIT p_limit + 1
-	)
-	SELECT 200, jsonb_build_object(
-	    'data', coalesce(jsonb_agg(amp.instrument_json(p_org, d) ORDER BY n)
-		FILTER (WHERE n <= p_limit), '[]'),
-	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
-		(max((d).id) FILTER (WHERE n = p_limit))) END)
-	FROM page;
+	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
+	    'k', jsonb_build_array(d.id), 'd', amp.instrument_json(p_org, d))
+	    ORDER BY d.id)
+	    FROM (SELECT * FROM amp.instrument_defs(p_org) x
+		WHERE k IS NULL OR x.id > k[1]
+		ORDER BY x.id LIMIT p_limit + 1) d), p_limit);
 END
 $$;
 
