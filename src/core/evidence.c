@@ -52,14 +52,24 @@ group_summary(const double *pre, const double *post, size_t n)
 	    "sd", number_or_null(n > 1, stats_sd(post, n))));
 }
 
+/*
+ * On the raw scale (sd_pre = 0) the effect is the raw difference (effect
+ * is NAN there), with one more decimal. The interval is said as
+ * magnitudes in the sentence's direction: "0.40 less (95% interval 0.25
+ * to 0.55 less)".
+ */
 static const char *
 impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
     char *buf, size_t len)
 {
 	const char	*unit;
+	double		 effect;
+	int		 prec;
 
 	unit = r->standardized ? "standard deviations" :
 	    "free-choice events per member-day";
+	effect = r->standardized ? r->effect : r->raw;
+	prec = r->standardized ? 2 : 3;
 	switch (v) {
 	case STATS_CO_INSUFFICIENT_DATA:
 		return ("Too few members to judge: at least 5 exposed and 5 "
@@ -69,17 +79,17 @@ impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
 		    "or its after-window has not ended yet.");
 	case STATS_CO_CROWDING_OUT:
 		(void)snprintf(buf, len, "After the campaign, exposed members "
-		    "chose to engage on their own %.2f %s less than comparable "
-		    "members (95%% interval %.2f to %.2f): the incentive "
+		    "chose to engage on their own %.*f %s less than comparable "
+		    "members (95%% interval %.*f to %.*f less): the incentive "
 		    "appears to have crowded out intrinsic engagement.",
-		    -r->effect, unit, r->ci_low, r->ci_high);
+		    prec, -effect, unit, prec, -r->ci_high, prec, -r->ci_low);
 		return (buf);
 	case STATS_CO_CROWDING_IN:
 		(void)snprintf(buf, len, "After the campaign, exposed members "
-		    "chose to engage on their own %.2f %s more than comparable "
-		    "members (95%% interval %.2f to %.2f): the campaign appears "
-		    "to have strengthened intrinsic engagement.", r->effect,
-		    unit, r->ci_low, r->ci_high);
+		    "chose to engage on their own %.*f %s more than comparable "
+		    "members (95%% interval %.*f to %.*f more): the campaign "
+		    "appears to have strengthened intrinsic engagement.",
+		    prec, effect, unit, prec, r->ci_low, prec, r->ci_high);
 		return (buf);
 	default:
 		return ("No clear effect: the data fit both a loss and a gain "
