@@ -173,18 +173,29 @@ impact_render(const json_t *d, int *status)
 	return (doc);
 }
 
+/*
+ * free_choice_rate is the org's free-choice events per day of the window.
+ * A window without a single event of any kind is no data, as for every
+ * other indicator (INDICATORS.md: never a made-up 0): counting such days
+ * as 0 would let days before the org sent anything, or a collector
+ * outage, decide the verdict.
+ */
 int
 belief_value(const json_t *doc, const char *indicator, double *out)
 {
-	const json_t	*v;
+	const json_t	*v, *counts;
+	json_int_t	 days;
 
 	if (strcmp(indicator, "free_choice_rate") == 0) {
-		v = json_object_get(json_object_get(doc, "counts"),
-		    "free_choice");
-		*out = (double)json_integer_value(v) /
-		    (double)json_integer_value(json_object_get(
-		    json_object_get(doc, "window"), "days"));
-		return (json_is_integer(v));
+		counts = json_object_get(doc, "counts");
+		v = json_object_get(counts, "free_choice");
+		days = json_integer_value(json_object_get(json_object_get(doc,
+		    "window"), "days"));
+		if (!json_is_integer(v) || days <= 0 ||
+		    json_integer_value(json_object_get(counts, "events")) <= 0)
+			return (0);
+		*out = (double)json_integer_value(v) / (double)days;
+		return (1);
 	}
 	v = json_object_get(json_object_get(doc, indicator), "value");
 	if (!json_is_number(v))
