@@ -129,6 +129,7 @@ impact_render(const json_t *d, int *status)
 
 	pre_rate = nt ? stats_mean(t[2], nt) : 0;
 	during_rate = nt ? stats_mean(t[3], nt) : 0;
+	/* Event counts: the database sums them as float8, 28.0 is 28. */
 	pressure = active = 0;
 	for (i = 0; i < nt; i++) {
 		pressure += t[4][i];
@@ -138,7 +139,7 @@ impact_render(const json_t *d, int *status)
 	doc = json_pack("{s:O, s:O, s:{s:O, s:O, s:O}, s:O, "
 	    "s:{s:o, s:o}, "
 	    "s:{s:o, s:o, s:o, s:b, s:{s:o, s:o, s:f, s:I, s:s}}, "
-	    "s:{s:o, s:f, s:f}, s:{s:o, s:f, s:f}, "
+	    "s:{s:o, s:f, s:f}, s:{s:o, s:I, s:I}, "
 	    "s:{s:f, s:f, s:f, s:s}, s:s, s:s}",
 	    "campaign", json_object_get(d, "campaign"),
 	    "window_days", json_object_get(d, "window_days"),
@@ -159,7 +160,8 @@ impact_render(const json_t *d, int *status)
 	    during_rate / pre_rate - 1), "exposed_active_per_member_day_pre",
 	    pre_rate, "exposed_active_per_member_day_during", during_rate,
 	    "incentivized_share", "value", number_or_null(active > 0,
-	    pressure / active), "incentivized", pressure, "active", active,
+	    pressure / active), "incentivized", (json_int_t)llround(pressure),
+	    "active", (json_int_t)llround(active),
 	    "reference", "tangible_engagement_contingent", -0.40,
 	    "tangible_performance_contingent", -0.28, "verbal_praise", 0.33,
 	    "source", "Deci, Koestner & Ryan (1999), Psychological Bulletin "

@@ -236,6 +236,8 @@ test_impact_crowding_out(void **state)
 	/* 200 of 280 active events under pressure. */
 	assert_near(num(doc, "incentivized_share/value"), 200.0 / 280.0,
 	    1e-12);
+	assert_true(json_is_integer(at(doc, "incentivized_share/incentivized")));
+	assert_true(json_is_integer(at(doc, "incentivized_share/active")));
 	assert_near(num(doc, "incentivized_share/incentivized"), 200, 0);
 	assert_near(num(doc, "incentivized_share/active"), 280, 0);
 	json_decref(doc);
