@@ -127,7 +127,9 @@ $$;
 
 -- The belief with the indicator's daily figures on each side of its change
 -- point, as of now. Mastery needs two halves, so its daily value is taken
--- over the 14 days ending that day.
+-- over the 14 days ending that day. Only complete UTC days count: today's
+-- figures are partial, and a partial day would pull a rate (free-choice
+-- events per day) or a comparison of halves (mastery) down.
 CREATE FUNCTION amp.belief_data(p_org text, b amp.beliefs) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -143,7 +145,7 @@ BEGIN
 	INTO days
 	FROM generate_series(at_day - b.window_days, at_day + b.window_days - 1,
 	    interval '1 day') g, LATERAL (SELECT g::date AS d) x
-	WHERE d < (now() AT TIME ZONE 'UTC')::date + 1;
+	WHERE d < (now() AT TIME ZONE 'UTC')::date;
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
 	    amp.day_ts(at_day), 'days', coalesce(days, '[]'));
 END

@@ -52,14 +52,24 @@ group_summary(const double *pre, const double *post, size_t n)
 	    "sd", number_or_null(n > 1, stats_sd(post, n))));
 }
 
+/*
+ * On the raw scale (sd_pre = 0) the effect is the raw difference (effect
+ * is NAN there), with one more decimal. The interval is said as
+ * magnitudes in the sentence's direction: "0.40 less (95% interval 0.25
+ * to 0.55 less)".
+ */
 static const char *
 impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
     char *buf, size_t len)
 {
 	const char	*unit;
+	double		 effect;
+	int		 prec;
 
 	unit = r->standardized ? "standard deviations" :
 	    "free-choice events per member-day";
+	effect = r->standardized ? r->effect : r->raw;
+	prec = r->standardized ? 2 : 3;
 	switch (v) {
 	case STATS_CO_INSUFFICIENT_DATA:
 		return ("Too few members to judge: at least 5 exposed and 5 "
@@ -69,17 +79,17 @@ impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
 		    "or its after-window has not ended yet.");
 	case STATS_CO_CROWDING_OUT:
 		(void)snprintf(buf, len, "After the campaign, exposed members "
-		    "chose to engage on their own %.2f %s less than comparable "
-		    "members (95%% interval %.2f to %.2f): the incentive "
+		    "chose to engage on their own %.*f %s less than comparable "
+		    "members (95%% interval %.*f to %.*f less): the incentive "
 		    "appears to have crowded out intrinsic engagement.",
-		    -r->effect, unit, r->ci_low, r->ci_high);
+		    prec, -effect, unit, prec, -r->ci_high, prec, -r->ci_low);
 		return (buf);
 	case STATS_CO_CROWDING_IN:
 		(void)snprintf(buf, len, "After the campaign, exposed members "
-		    "chose to engage on their own %.2f %s more than comparable "
-		    "members (95%% interval %.2f to %.2f): the campaign appears "
-		    "to have strengthened intrinsic engagement.", r->effect,
-		    unit, r->ci_low, r->ci_high);
+		    "chose to engage on their own %.*f %s more than comparable "
+		    "members (95%% interval %.*f to %.*f more): the campaign "
+		    "appears to have strengthened intrinsic engagement.",
+		    prec, effect, unit, prec, r->ci_low, prec, r->ci_high);
 		return (buf);
 	default:
 		return ("No clear effect: the data fit both a loss and a gain "
@@ -119,6 +129,7 @@ impact_render(const json_t *d, int *status)
 
 	pre_rate = nt ? stats_mean(t[2], nt) : 0;
 	during_rate = nt ? stats_mean(t[3], nt) : 0;
+	/* Event counts: the database sums them as float8, 28.0 is 28. */
 	pressure = active = 0;
 	for (i = 0; i < nt; i++) {
 		pressure += t[4][i];
@@ -128,7 +139,7 @@ impact_render(const json_t *d, int *status)
 	doc = json_pack("{s:O, s:O, s:{s:O, s:O, s:O}, s:O, "
 	    "s:{s:o, s:o}, "
 	    "s:{s:o, s:o, s:o, s:b, s:{s:o, s:o, s:f, s:I, s:s}}, "
-	    "s:{s:o, s:f, s:f}, s:{s:o, s:f, s:f}, "
+	    "s:{s:o, s:f, s:f}, s:{s:o, s:I, s:I}, "
 	    "s:{s:f, s:f, s:f, s:s}, s:s, s:s}",
 	    "campaign", json_object_get(d, "campaign"),
 	    "window_days", json_object_get(d, "window_days"),
@@ -149,7 +160,8 @@ impact_render(const json_t *d, int *status)
 	    during_rate / pre_rate - 1), "exposed_active_per_member_day_pre",
 	    pre_rate, "exposed_active_per_member_day_during", during_rate,
 	    "incentivized_share", "value", number_or_null(active > 0,
-	    pressure / active), "incentivized", pressure, "active", active,
+	    pressure / active), "incentivized", (json_int_t)llround(pressure),
+	    "active", (json_int_t)llround(active),
 	    "reference", "tangible_engagement_contingent", -0.40,
 	    "tangible_performance_contingent", -0.28, "verbal_praise", 0.33,
 	    "source", "Deci, Koestner & Ryan (1999), Psychological Bulletin "
@@ -163,18 +175,29 @@ impact_render(const json_t *d, int *status)
 	return (doc);
 }
 
+/*
+ * free_choice_rate is the org's free-choice events per day of the window.
+ * A window without a single event of any kind is no data, as for every
+ * other indicator (INDICATORS.md: never a made-up 0): counting such days
+ * as 0 would let days before the org sent anything, or a collector
+ * outage, decide the verdict.
+ */
 int
 belief_value(const json_t *doc, const char *indicator, double *out)
 {
-	const json_t	*v;
+	const json_t	*v, *counts;
+	json_int_t	 days;
 
 	if (strcmp(indicator, "free_choice_rate") == 0) {
-		v = json_object_get(json_object_get(doc, "counts"),
-		    "free_choice");
-		*out = (double)json_integer_value(v) /
-		    (double)json_integer_value(json_object_get(
-		    json_object_get(doc, "window"), "days"));
-		return (json_is_integer(v));
+		counts = json_object_get(doc, "counts");
+		v = json_object_get(counts, "free_choice");
+		days = json_integer_value(json_object_get(json_object_get(doc,
+		    "window"), "days"));
+		if (!json_is_integer(v) || days <= 0 ||
+		    json_integer_value(json_object_get(counts, "events")) <= 0)
+			return (0);
+		*out = (double)json_integer_value(v) / (double)days;
+		return (1);
 	}
 	v = json_object_get(json_object_get(doc, indicator), "value");
 	if (!json_is_number(v))

@@ -103,6 +103,39 @@ test_t_table(void **state)
 	assert_true(isnan(stats_t_p2(NAN, 3.0)));
 }
 
+/*
+ * More of the published two-sided table (3 decimals of t): 0.10, 0.05,
+ * 0.01 and 0.001 across df 1 to 120. Rounding t to 3 decimals moves p by
+ * under 5e-5 at 0.05 and under 2e-6 at 0.001.
+ */
+static void
+test_t_table_more(void **state)
+{
+	static const struct {
+		double	t, df, p, eps;
+	} v[] = {
+		{ 12.706, 1, 0.05, 5e-5 }, { 63.657, 1, 0.01, 5e-6 },
+		{ 4.303, 2, 0.05, 5e-5 }, { 9.925, 2, 0.01, 5e-6 },
+		{ 3.182, 3, 0.05, 5e-5 }, { 5.841, 3, 0.01, 5e-6 },
+		{ 12.924, 3, 0.001, 2e-6 },
+		{ 2.015, 5, 0.10, 5e-5 }, { 2.571, 5, 0.05, 5e-5 },
+		{ 4.032, 5, 0.01, 5e-6 }, { 6.869, 5, 0.001, 2e-6 },
+		{ 2.042, 30, 0.05, 5e-5 }, { 2.750, 30, 0.01, 5e-6 },
+		{ 2.000, 60, 0.05, 5e-5 }, { 1.980, 120, 0.05, 5e-5 },
+		{ 3.373, 120, 0.001, 2e-6 }, { 1.645, 1e9, 0.10, 5e-5 },
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < NELEM(v); i++) {
+		assert_near(stats_t_p2(v[i].t, v[i].df), v[i].p, v[i].eps);
+		assert_near(stats_t_p2(-v[i].t, v[i].df), v[i].p, v[i].eps);
+		/* One-sided: the upper tail is half of it. */
+		assert_near(1.0 - stats_t_cdf(v[i].t, v[i].df), v[i].p / 2.0,
+		    v[i].eps);
+	}
+}
+
 /* Far tails and huge df, against 50-digit references (mpmath). */
 static void
 test_t_precision(void **state)
@@ -542,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_mean_var),
 		cmocka_unit_test(test_betai),
 		cmocka_unit_test(test_t_table),
+		cmocka_unit_test(test_t_table_more),
 		cmocka_unit_test(test_t_precision),
 		cmocka_unit_test(test_t_quantile),
 		cmocka_unit_test(test_welch_vector),
