@@ -71,6 +71,16 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i)
 $$;
 
+-- Element-wise product with a sign: erasure subtracts what ingestion added.
+CREATE FUNCTION amp.vscale(a int[], s int) RETURNS int[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT array_agg(x * s ORDER BY i) FROM unnest(a) WITH ORDINALITY AS u(x, i)
+$$;
+CREATE FUNCTION amp.vscale(a float8[], s int) RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT array_agg(x * s ORDER BY i) FROM unnest(a) WITH ORDINALITY AS u(x, i)
+$$;
+
 -- The total of a running-total array over the days of [h0, h1) that fall in
 -- the month starting at m.
 CREATE FUNCTION amp.span(a anyarray, m date, h0 date, h1 date) RETURNS float8
@@ -182,21 +192,26 @@ BEGIN
 	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
 	    free_choice = t.free_choice + excluded.free_choice;
 
-	IF p_sign < 0 THEN
-		-- Erasure removes whole members: their running totals go whole.
-		DELETE FROM amp.member_months m
-		WHERE m.org_id = p_org AND m.member IN
-		    (SELECT DISTINCT e.member FROM unnest(p) e);
-		DELETE FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.events = 0;
-		RETURN;
-	END IF;
-
+	-- Erasure subtracts exactly the erased events' tallies rather than
+	-- deleting the member's rows whole: an event of the same member that a
+	-- concurrent batch commits meanwhile (invisible to the erasure's
+	-- DELETE, so it stays stored) keeps its share of the row.
 	INSERT INTO amp.member_months AS t (org_id, month, channel, campaign,
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4)
 	SELECT p_org, x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
 	    x.sig_sum, x.k1, x.k2, x.k3, x.k4
-	FROM amp.month_deltas(p) x
+	FROM (SELECT d.month, d.channel, d.campaign, d.member,
+		CASE WHEN p_sign = 1 THEN d.ev ELSE amp.vscale(d.ev, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.sig_n
+		    ELSE amp.vscale(d.sig_n, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.sig_sum
+		    ELSE amp.vscale(d.sig_sum, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.k1 ELSE amp.vscale(d.k1, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.k2 ELSE amp.vscale(d.k2, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.k3 ELSE amp.vscale(d.k3, p_sign) END,
+		CASE WHEN p_sign = 1 THEN d.k4 ELSE amp.vscale(d.k4, p_sign) END
+	    FROM amp.month_deltas(p) d) AS x (month, channel, campaign, member,
+	    ev, sig_n, sig_sum, k1, k2, k3, k4)
 	ORDER BY x.month, x.channel, x.campaign, x.member
 	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
 	    ev = amp.vadd(t.ev, excluded.ev),
@@ -206,6 +221,15 @@ BEGIN
 	    k2 = amp.vadd(t.k2, excluded.k2),
 	    k3 = amp.vadd(t.k3, excluded.k3),
 	    k4 = amp.vadd(t.k4, excluded.k4);
+
+	IF p_sign < 0 THEN
+		-- Rows and days left without events go.
+		DELETE FROM amp.member_months m
+		WHERE m.org_id = p_org AND m.ev[31] = 0 AND m.member IN
+		    (SELECT DISTINCT e.member FROM unnest(p) e);
+		DELETE FROM amp.day_stats d
+		WHERE d.org_id = p_org AND d.events = 0;
+	END IF;
 END
 $$;
 
