@@ -355,10 +355,14 @@ BEGIN
 				THEN 2 WHEN a2 > 0 THEN 1 ELSE 0 END AS deep2
 			FROM per
 		)
+		-- "More than 0.05" with a 1e-9 allowance: signal sums are
+		-- differences of float running totals, and a growth of exactly
+		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count because
+		-- 0.55 - 0.5 comes out as 0.05000000000000004.
 		SELECT jsonb_build_object(
 		    'quality_members', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2),
 		    'quality_improved', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2
-			AND s2 / n2 - s1 / n1 > 0.05),
+			AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
 		    'ladder_members', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1),
 		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
 			AND deep2 > deep1))
