@@ -99,8 +99,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT coalesce(quality, (level - 1) / 4.0)
 $$;
 
--- Rollup deltas of a set of events: what they add to (or, erased, take
--- from) the rollups. Ingestion, erasure and the consistency check all use
+-- Rollup deltas of a set of events: what they add to (sign 1) or, erased,
+-- take from (sign -1) the rollups. Ingestion, erasure and the consistency check all use
 -- these two functions, so the rollups have one definition.
 CREATE FUNCTION amp.day_deltas(p amp.events[]) RETURNS TABLE (day date,
     channel text, campaign text, events bigint, active bigint,
@@ -149,7 +149,8 @@ BEGIN
 	INTO cols FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
 
 	EXECUTE format($f$
-CREATE FUNCTION amp.month_deltas(p amp.events[]) RETURNS TABLE (month date,
+CREATE FUNCTION amp.month_deltas(p amp.events[], p_sign int DEFAULT 1)
+RETURNS TABLE (month date,
     channel text, campaign text, member text, ev int[], sig_n int[],
     sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[], fc int[],
     pr int[])
@@ -161,17 +162,17 @@ BEGIN
 			AS month, e.channel, coalesce(e.campaign, '') AS campaign,
 		    e.member,
 		    extract(day FROM e.occurred_at AT TIME ZONE 'UTC')::int AS d,
-		    count(*) AS ev,
-		    count(amp.signal(e.quality, e.level)) AS sig_n,
-		    coalesce(sum(amp.signal(e.quality, e.level)), 0) AS sig_sum,
-		    count(*) FILTER (WHERE e.kind = 'consume') AS k1,
-		    count(*) FILTER (WHERE e.kind = 'react') AS k2,
-		    count(*) FILTER (WHERE e.kind = 'create') AS k3,
-		    count(*) FILTER (WHERE e.kind = 'contribute') AS k4,
-		    count(*) FILTER (WHERE e.kind IN ('react', 'create',
+		    p_sign * count(*) AS ev,
+		    p_sign * count(amp.signal(e.quality, e.level)) AS sig_n,
+		    p_sign * coalesce(sum(amp.signal(e.quality, e.level)), 0) AS sig_sum,
+		    p_sign * count(*) FILTER (WHERE e.kind = 'consume') AS k1,
+		    p_sign * count(*) FILTER (WHERE e.kind = 'react') AS k2,
+		    p_sign * count(*) FILTER (WHERE e.kind = 'create') AS k3,
+		    p_sign * count(*) FILTER (WHERE e.kind = 'contribute') AS k4,
+		    p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
 			'contribute') AND e.initiative = 'self' AND NOT e.rewarded
 			AND e.campaign IS NULL) AS fc,
-		    count(*) FILTER (WHERE e.kind IN ('react', 'create',
+		    p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
 			'contribute') AND (e.initiative = 'incentivized'
 			OR e.rewarded)) AS pr
 		FROM unnest(p) AS e
@@ -222,21 +223,15 @@ BEGIN
 	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
 	    free_choice = t.free_choice + excluded.free_choice;
 
-	IF p_sign < 0 THEN
-		-- Erasure removes whole members: their running totals go whole.
-		DELETE FROM amp.member_months m
-		WHERE m.org_id = p_org AND m.member IN
-		    (SELECT DISTINCT e.member FROM unnest(p) e);
-		DELETE FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.events = 0;
-		RETURN;
-	END IF;
-
+	-- Erasure subtracts exactly the erased events' tallies rather than
+	-- deleting the member's rows whole: an event of the same member that a
+	-- concurrent batch commits meanwhile (invisible to the erasure's
+	-- DELETE, so it stays stored) keeps its share of the row.
 	INSERT INTO amp.member_months AS t (org_id, month, channel, campaign,
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
 	SELECT p_org, x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
 	    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
-	FROM amp.month_deltas(p) x
+	FROM amp.month_deltas(p, p_sign) x
 	ORDER BY x.month, x.channel, x.campaign, x.member
 	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
 	    ev = amp.vadd(t.ev, excluded.ev),
@@ -248,6 +243,15 @@ BEGIN
 	    k4 = amp.vadd(t.k4, excluded.k4),
 	    fc = amp.vadd(t.fc, excluded.fc),
 	    pr = amp.vadd(t.pr, excluded.pr);
+
+	IF p_sign < 0 THEN
+		-- Rows and days left without events go.
+		DELETE FROM amp.member_months m
+		WHERE m.org_id = p_org AND m.ev[31] = 0 AND m.member IN
+		    (SELECT DISTINCT e.member FROM unnest(p) e);
+		DELETE FROM amp.day_stats d
+		WHERE d.org_id = p_org AND d.events = 0;
+	END IF;
 END
 $$;
 
@@ -373,10 +377,14 @@ BEGIN
 				THEN 2 WHEN a2 > 0 THEN 1 ELSE 0 END AS deep2
 			FROM per
 		)
+		-- "More than 0.05" with a 1e-9 allowance: signal sums are
+		-- differences of float running totals, and a growth of exactly
+		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count because
+		-- 0.55 - 0.5 comes out as 0.05000000000000004.
 		SELECT jsonb_build_object(
 		    'quality_members', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2),
 		    'quality_improved', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2
-			AND s2 / n2 - s1 / n1 > 0.05),
+			AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
 		    'ladder_members', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1),
 		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
 			AND deep2 > deep1))

@@ -182,19 +182,23 @@ amp_of(const json_t *a, const json_t *m, const json_t *p, json_int_t events)
 	return (doc);
 }
 
+/* The thresholds compare with INDICATOR_EPS, so exact ties land on them. */
 enum amp_state
 state_of(int has_amp, double amp, int has_r, double r, int has_x, double x)
 {
+	int	high_amp;
+
 	if (!has_amp)
 		return (STATE_INSUFFICIENT_DATA);
+	high_amp = amp >= 0.5 - INDICATOR_EPS;
 	if (!has_r) {
-		if (has_x && x > 0.5)
+		if (has_x && x > 0.5 + INDICATOR_EPS)
 			return (STATE_RESULTS_CHASING);
-		return (amp >= 0.5 ? STATE_PURPOSE_LED : STATE_DISENGAGED);
+		return (high_amp ? STATE_PURPOSE_LED : STATE_DISENGAGED);
 	}
-	if (r >= 1)
-		return (amp >= 0.5 ? STATE_THRIVING : STATE_RESULTS_CHASING);
-	return (amp >= 0.5 ? STATE_PURPOSE_LED : STATE_DISENGAGED);
+	if (r >= 1 - INDICATOR_EPS)
+		return (high_amp ? STATE_THRIVING : STATE_RESULTS_CHASING);
+	return (high_amp ? STATE_PURPOSE_LED : STATE_DISENGAGED);
 }
 
 const char *
@@ -272,7 +276,10 @@ indicators_render(const json_t *data, int *status)
 
 /*
  * Divergence: results rose against the previous bucket while AMP fell by
- * at least 0.05 — results bought at purpose's expense.
+ * at least 0.05 — results bought at purpose's expense. "Rose" means by
+ * more than INDICATOR_EPS: equal attainments over buckets of different
+ * lengths differ in the last bit (8 of 100/week in 1 day is
+ * 0.5599999999999999, 56 in 7 days is 0.56) and must not count.
  */
 json_t *
 series_render(const json_t *data, int *status)
@@ -297,7 +304,8 @@ series_render(const json_t *data, int *status)
 		    value_of(json_object_get(w, "results"), &r1) &&
 		    value_of(json_object_get(prev, "amp"), &a0) &&
 		    value_of(json_object_get(w, "amp"), &a1) &&
-		    r1 > r0 && a0 - a1 >= DIVERGENCE_AMP_DROP - 1e-12;
+		    r1 > r0 + INDICATOR_EPS &&
+		    a0 - a1 >= DIVERGENCE_AMP_DROP - INDICATOR_EPS;
 		json_object_set_new(w, "divergence", json_boolean(diverge));
 		json_array_append_new(buckets, w);
 		prev = w;

@@ -12,6 +12,13 @@
 #define ATTAINMENT_CAP		1.5
 #define DIVERGENCE_AMP_DROP	0.05
 
+/*
+ * Values within this of a threshold count as on it. The indicators are
+ * ratios of counts and means of them, and floating point puts noise of
+ * ~1e-16 on exact ties: (1/2 + 2/3 + 1/3) / 3 is 0.49999999999999994.
+ */
+#define INDICATOR_EPS		1e-9
+
 enum amp_state {
 	STATE_INSUFFICIENT_DATA,
 	STATE_THRIVING,

@@ -1,0 +1,291 @@
+"""GET and DELETE /v1/members/{member}: the profile, erasure as if the
+member had never been recorded, and tenant isolation."""
+import random
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import Client, make_token
+from indicator_helpers import (Ev, indicators, member_path, post_events, post_results,
+                               put_campaign, put_kpi, rollups_consistent, series)
+
+
+def new_client(service, spec):
+    """A client of a fresh org, and the org."""
+    org = "t-" + uuid.uuid4().hex[:12]
+    return Client(service.url, spec, make_token(org=org)), org
+
+
+def profile(api, member):
+    r = api.get(member_path(member))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_profile(api):
+    put_campaign(api, "cp", incentive="points")
+    put_campaign(api, "cr", incentive="recognition")
+    post_events(api, [
+        {"id": "p1", "member": "m-7f3a", "channel": "forum", "action": "read",
+         "kind": "consume", "occurred_at": "2025-01-10T08:00:00Z", "quality": 0.2},
+        {"id": "p2", "member": "m-7f3a", "channel": "forum", "action": "like",
+         "kind": "react", "occurred_at": "2025-01-12T09:00:00Z", "level": 3},
+        {"id": "p3", "member": "m-7f3a", "channel": "slack", "action": "post",
+         "kind": "create", "occurred_at": "2025-01-20T11:00:00+01:00", "quality": 0.8,
+         "campaign": "cp"},
+        {"id": "p4", "member": "m-7f3a", "channel": "forum", "action": "answer",
+         "kind": "contribute", "occurred_at": "2025-02-03T11:00:00Z",
+         "beneficiary": "community"},
+        {"id": "p5", "member": "m-7f3a", "channel": "github", "action": "buy",
+         "kind": "convert", "occurred_at": "2025-02-05T12:00:00Z", "value": 5},
+        # 2025-03-01 00:00 UTC, sent with an offset that puts it in February.
+        {"id": "p6", "member": "m-7f3a", "channel": "forum", "action": "like",
+         "kind": "react", "occurred_at": "2025-02-28T19:00:00-05:00", "level": 5,
+         "campaign": "cr"},
+        {"id": "p7", "member": "other", "channel": "forum", "action": "like",
+         "kind": "react", "occurred_at": "2025-01-11T00:00:00Z", "quality": 0.1},
+    ])
+    assert profile(api, "m-7f3a") == {
+        "member": "m-7f3a",
+        "first_seen": "2025-01-10T08:00:00.000000Z",
+        "last_seen": "2025-03-01T00:00:00.000000Z",
+        "events": 6,
+        # react, create, contribute, react; free choice: p2 and p4 (p3 is
+        # incentivized and rewarded by its campaign, p6 prompted by its own).
+        "active": 4,
+        "free_choice": 2,
+        "free_choice_share": 0.5,
+        "by_kind": {"consume": 1, "react": 2, "create": 1, "contribute": 1, "convert": 1},
+        "by_channel": {"forum": 4, "slack": 1, "github": 1},
+        "campaigns": ["cp", "cr"],
+        "trajectory": [
+            {"month": "2025-01", "events": 3, "deepest_kind": "create",
+             "competence": 0.5, "signalled": 3},
+            {"month": "2025-02", "events": 2, "deepest_kind": "contribute",
+             "competence": None, "signalled": 0},
+            {"month": "2025-03", "events": 1, "deepest_kind": "react",
+             "competence": 1.0, "signalled": 1},
+        ],
+        "competence_trend": 0.5,
+    }
+
+
+def test_profile_without_active_events_or_trend(api):
+    post_events(api, [
+        {"id": "c1", "member": "buyer", "channel": "shop", "action": "buy", "kind": "convert",
+         "occurred_at": "2025-04-02T10:00:00Z", "value": 20, "quality": 0.4},
+        {"id": "c2", "member": "buyer", "channel": "shop", "action": "buy", "kind": "convert",
+         "occurred_at": "2025-04-09T10:00:00Z", "value": 30, "level": 4},
+    ])
+    p = profile(api, "buyer")
+    assert (p["events"], p["active"], p["free_choice"]) == (2, 0, 0)
+    assert p["free_choice_share"] is None
+    assert p["campaigns"] == []
+    assert p["trajectory"] == [{"month": "2025-04", "events": 2, "deepest_kind": "convert",
+                                "competence": 0.575, "signalled": 2}]
+    # One month with a signal is no trend.
+    assert p["competence_trend"] is None
+
+
+@pytest.mark.parametrize("member", ["a b/c%d?e#f", "é" * 128, "x" * 128, "ü-1", "+"])
+def test_member_ids_are_percent_encoded(api, member):
+    post_events(api, [{"id": "i1", "member": member, "channel": "forum", "action": "like",
+                       "kind": "react", "occurred_at": "2025-04-02T10:00:00Z"}])
+    assert profile(api, member)["member"] == member
+    assert api.delete(member_path(member)).status_code == 204
+    assert api.get(member_path(member)).status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["%C3%A9" * 129, "x" * 129, "a%01b", "%0A", "%00"])
+def test_invalid_member_ids(api, raw):
+    for method in ("GET", "DELETE"):
+        r = api.request(method, "/v1/members/" + raw)
+        assert r.status_code == 400, r.text
+        assert r.json()["errors"][0]["parameter"] == "id"
+
+
+def test_unknown_member_is_404(api):
+    r = api.get("/v1/members/nobody")
+    assert r.status_code == 404
+    assert r.json()["type"] == "urn:ampmeter:problem:not-found"
+
+
+def test_scopes_and_methods(api, anon, org):
+    post_events(api, [{"id": "s1", "member": "m1", "channel": "forum", "action": "like",
+                       "kind": "react", "occurred_at": "2025-04-02T10:00:00Z"}])
+    r = anon.get("/v1/members/m1")
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    assert anon.delete("/v1/members/m1").status_code == 401
+    for scopes, status in (("events:read", 200), ("admin", 200),
+                           ("indicators:read events:write surveys:write", 403)):
+        assert api.as_org(org, scopes=scopes).get("/v1/members/m1").status_code == status
+    forbidden = api.as_org(org, scopes="events:read events:write indicators:read surveys:write")
+    assert forbidden.delete("/v1/members/m1").status_code == 403
+    assert profile(api, "m1")["events"] == 1
+    for method in ("PUT", "POST", "PATCH"):
+        r = api.request(method, "/v1/members/m1", json={})
+        assert r.status_code == 405
+        assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "DELETE"}
+    assert api.as_org(org, scopes="admin").delete("/v1/members/m1").status_code == 204
+
+
+# --- erasure ----------------------------------------------------------------
+
+def dataset(seed=7):
+    """Four members over two weeks across a month boundary, on two channels,
+    some events attributed to a campaign, with competence signals."""
+    rnd = random.Random(seed)
+    ev = Ev("d")
+    out = []
+    for member in ("m1", "m2", "m3", "gone"):
+        for _ in range(25):
+            day = "2025-01-%02d" % rnd.randint(26, 31) if rnd.random() < 0.5 else \
+                "2025-02-%02d" % rnd.randint(1, 9)
+            extra = {}
+            if rnd.random() < 0.5:
+                extra["quality"] = rnd.choice([0.1, 0.3, 0.5, 0.7, 0.9])
+            if rnd.random() < 0.3:
+                extra["level"] = rnd.randint(1, 5)
+            if rnd.random() < 0.2:
+                extra["campaign"] = "cp"
+            if rnd.random() < 0.3:
+                extra["beneficiary"] = rnd.choice(["others", "community"])
+            if rnd.random() < 0.2:
+                extra["initiative"] = rnd.choice(["self", "prompted", "incentivized"])
+            if rnd.random() < 0.2:
+                extra["rewarded"] = rnd.random() < 0.5
+            out.append(ev(member, day, rnd.choice(["consume", "react", "create", "contribute",
+                                                   "convert"]),
+                          channel=rnd.choice(["forum", "slack"]), hour=rnd.randint(0, 23),
+                          **extra))
+    rnd.shuffle(out)  # out of order
+    return out
+
+
+def load(api, events):
+    put_campaign(api, "cp", incentive="points")
+    put_kpi(api, "sales", 70, "month")
+    post_results(api, ("r1", "sales", 30, "2025-01-28T10:00:00Z"),
+                 ("r2", "sales", 25, "2025-02-04T10:00:00Z"))
+    post_events(api, events)
+
+
+WINDOWS = [{"from": "2025-01-26", "to": "2025-02-09"}, {"from": "2025-01-30", "to": "2025-02-02"},
+           {"from": "2025-01-26", "to": "2025-02-09", "channel": "slack"},
+           {"from": "2025-01-26", "to": "2025-02-09", "campaign": "cp"}]
+
+
+def snapshot(api, db, org):
+    """Everything the new endpoints answer, plus the stored rollups."""
+    out = {"indicators": [indicators(api, **w) for w in WINDOWS],
+           "series": [series(api, interval=i, **w) for w in WINDOWS[:2] + WINDOWS[3:]
+                      for i in ("day", "week", "month")],
+           "members": {m: api.get(member_path(m)).json() for m in ("m1", "m2", "m3", "gone")}}
+    with db.cursor() as cur:
+        cur.execute("SELECT day, channel, campaign, events, active, active_self, "
+                    "active_pressure, contrib, contrib_giving, free_choice FROM amp.day_stats "
+                    "WHERE org_id = %s ORDER BY 1, 2, 3", (org,))
+        out["day_stats"] = cur.fetchall()
+        cur.execute("SELECT month, channel, campaign, member, ev, sig_n, k1, k2, k3, k4, "
+                    "sig_sum FROM amp.member_months WHERE org_id = %s ORDER BY 1, 2, 3, 4",
+                    (org,))
+        out["member_months"] = [r[:-1] + ([round(x, 9) for x in r[-1]],)
+                                for r in cur.fetchall()]
+    return out
+
+
+def test_erasure_is_as_if_never_recorded(service, spec, db):
+    events = dataset()
+    (full, full_org), (without, without_org) = new_client(service, spec), new_client(service, spec)
+    load(full, events)
+    load(without, [e for e in events if e["member"] != "gone"])
+    before = snapshot(full, db, full_org)
+    assert before["members"]["gone"]["events"] == 25
+
+    assert full.delete("/v1/members/gone").status_code == 204
+    rollups_consistent(db, full_org)
+    after = snapshot(full, db, full_org)
+    assert after == snapshot(without, db, without_org)
+    assert after["members"]["gone"]["status"] == 404
+    assert after != before
+
+    # Repeating is 204 and changes nothing.
+    r = full.delete("/v1/members/gone")
+    assert r.status_code == 204 and r.content == b""
+    assert snapshot(full, db, full_org) == after
+
+    # The member's events sent again are new events, not duplicates.
+    r = full.post("/v1/events", json={"events": [e for e in events if e["member"] == "gone"]})
+    assert r.json() == {"accepted": 25, "duplicates": 0}
+    assert snapshot(full, db, full_org) == before
+    rollups_consistent(db, full_org)
+
+
+def test_erasure_keeps_an_event_committed_concurrently(api, org, cluster, db):
+    """An event of the member that a concurrent batch commits while the
+    erasure waits for its row locks stays stored, and so must its share of
+    the rollups (regression: the erasure used to delete the member's rollup
+    rows whole)."""
+    post_events(api, [{"id": "old", "member": "m1", "channel": "forum", "action": "like",
+                       "kind": "react", "occurred_at": "2025-01-01T10:00:00Z"}])
+    batch = cluster.connect()
+    batch.autocommit = False
+    try:
+        with batch.cursor() as cur:
+            cur.execute("SELECT status FROM amp.ingest_events(%s, %s::jsonb)", (org, (
+                '{"events": [{"id": "new", "member": "m1", "channel": "forum", '
+                '"action": "like", "kind": "create", "occurred_at": "2025-01-02T10:00:00Z"}]}')))
+            assert cur.fetchone()[0] == 200
+        done = {}
+        eraser = threading.Thread(target=lambda: done.update(r=api.delete("/v1/members/m1")))
+        eraser.start()
+        deadline = time.time() + 10
+        with db.cursor() as cur:
+            while time.time() < deadline:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND query LIKE '%%erase_member%%'")
+                if cur.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+        batch.commit()
+        eraser.join(30)
+    finally:
+        batch.close()
+    assert done["r"].status_code == 204
+    rollups_consistent(db, org)
+    p = profile(api, "m1")
+    assert (p["events"], p["first_seen"]) == (1, "2025-01-02T10:00:00.000000Z")
+    doc = indicators(api, **{"from": "2025-01-01", "to": "2025-01-02"})
+    assert doc["counts"] == {"events": 1, "active": 1, "contributions": 1, "free_choice": 1}
+
+
+# --- tenants ------------------------------------------------------------------
+
+def test_tenant_isolation(service, spec, db):
+    (a, _), (b, b_org) = new_client(service, spec), new_client(service, spec)
+    ev_a, ev_b = Ev("x"), Ev("x")   # the same event ids in both orgs
+    post_events(b, [ev_b("shared", "2025-03-03", "create"), ev_b("shared", "2025-03-04"),
+                    ev_b("only-b", "2025-03-03", "contribute", beneficiary="community"),
+                    ev_b("only-b", "2025-03-05", "consume")])
+    post_events(a, [ev_a("shared", "2025-03-03", "convert")])
+    window = {"from": "2025-03-03", "to": "2025-03-05"}
+    b_before = (profile(b, "shared"), profile(b, "only-b"), indicators(b, **window),
+                series(b, **window))
+
+    # A never sees B's member: 404; the shared id is A's own member only.
+    assert a.get("/v1/members/only-b").status_code == 404
+    p = profile(a, "shared")
+    assert (p["events"], p["by_kind"]["convert"], p["active"]) == (1, 1, 0)
+    # B's events never count in A's indicators.
+    assert indicators(a, **window)["counts"] == {"events": 1, "active": 0, "contributions": 0,
+                                                 "free_choice": 0}
+
+    # A's erasure of ids that B also has leaves B intact.
+    assert a.delete("/v1/members/only-b").status_code == 204
+    assert a.delete("/v1/members/shared").status_code == 204
+    assert a.get("/v1/members/shared").status_code == 404
+    assert (profile(b, "shared"), profile(b, "only-b"), indicators(b, **window),
+            series(b, **window)) == b_before
+    rollups_consistent(db, b_org)
