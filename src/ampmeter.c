@@ -19,10 +19,15 @@
 #include "metrics.h"
 #include "routes.h"
 
-/* libpq stats ~/.pgpass and, for host names, calls uname. */
+/*
+ * libpq stats ~/.pgpass and, for host names, calls uname; glibc starts the
+ * task threads that run long renders with clone3 and rseq.
+ */
 KORE_SECCOMP_FILTER("ampmeter",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
 );
 
 void	kore_parent_configure(int, char **);

@@ -9,6 +9,7 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/pgsql.h>
+#include <kore/tasks.h>
 
 #include <jansson.h>
 
@@ -22,6 +23,20 @@
 #define LIMIT_MAX		500
 #define WINDOW_DEFAULT_DAYS	30
 
+/*
+ * A render run in a task thread. It lives apart from the call so that a
+ * client gone mid-render cannot free what the thread still uses; it holds
+ * only malloc(3) memory, as Kore's allocator is not for threads.
+ */
+struct render_job {
+	struct kore_task	  task;		/* first: the job is the task */
+	json_t			*(*render)(const json_t *, int *);
+	char			 *input;
+	size_t			  input_len;
+	char			 *output;
+	int			  status;
+};
+
 struct api_call {
 	const struct api_resource	*res;
 	const struct api_op		*op;
@@ -31,6 +46,7 @@ struct api_call {
 	int				 status;
 	char				*body;
 	size_t				 body_len;
+	struct render_job		*job;
 };
 
 enum {
@@ -39,6 +55,7 @@ enum {
 	CALL_WAIT,
 	CALL_READ,
 	CALL_ERROR,
+	CALL_RENDER,
 	CALL_DONE
 };
 
@@ -47,6 +64,7 @@ static int	call_query(struct http_request *);
 static int	call_wait(struct http_request *);
 static int	call_read(struct http_request *);
 static int	call_error(struct http_request *);
+static int	call_render_wait(struct http_request *);
 static int	call_done(struct http_request *);
 static void	call_free(struct http_request *);
 
@@ -70,6 +88,7 @@ static struct http_state	call_states[] = {
 	{ "CALL_WAIT", call_wait },
 	{ "CALL_READ", call_read },
 	{ "CALL_ERROR", call_error },
+	{ "CALL_RENDER", call_render_wait },
 	{ "CALL_DONE", call_done },
 };
 
@@ -592,43 +611,73 @@ call_error(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
-/* Hands the SQL function's 2xx data to the op's pure renderer. */
-static int
-call_render(struct api_call *call)
+/* The pure renderer: the SQL function's data in, response text out. */
+static char *
+render_text(json_t *(*render)(const json_t *, int *), const char *in,
+    size_t len, int *status)
 {
 	json_t	*data, *doc;
 	char	*text;
 
-	data = json_loadb(call->body, call->body_len, 0, NULL);
-	if (data == NULL)
-		return (-1);
-	doc = call->op->render(data, &call->status);
+	if ((data = json_loadb(in, len, 0, NULL)) == NULL)
+		return (NULL);
+	doc = render(data, status);
 	json_decref(data);
 	if (doc == NULL)
-		return (-1);
+		return (NULL);
 	text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(doc);
-	if (text == NULL)
-		return (-1);
-	kore_free(call->body);
-	call->body_len = strlen(text);
-	call->body = kore_strdup(text);
-	free(text);
-	return (0);
+	return (text);
 }
 
 static int
+render_entry(struct kore_task *t)
+{
+	struct render_job	*job = (struct render_job *)t;
+
+	job->output = render_text(job->render, job->input, job->input_len,
+	    &job->status);
+	return (KORE_RESULT_OK);
+}
+
+static void
+render_job_free(struct render_job *job)
+{
+	kore_task_destroy(&job->task);
+	free(job->input);
+	free(job->output);
+	free(job);
+}
+
+static void
+call_respond_error(struct http_request *req, struct api_call *call)
+{
+	kore_log(LOG_ERR, "%s: rendering failed", call->res->name);
+	api_problem(req, 500, "the request could not be completed", NULL, NULL);
+}
+
+static void
+call_respond(struct http_request *req, struct api_call *call, char *text)
+{
+	if (text == NULL) {
+		call_respond_error(req, call);
+		return;
+	}
+	api_json(req, call->status, text, strlen(text));
+}
+
+/*
+ * The SQL function's answer, through the op's renderer when it has one
+ * and the answer is a success; a renderer that may run long goes to a task
+ * thread so the worker keeps serving other requests meanwhile.
+ */
+static int
 call_done(struct http_request *req)
 {
-	struct api_call	*call = http_state_get(req);
+	struct api_call		*call = http_state_get(req);
+	struct render_job	*job;
+	char			*text;
 
-	if (call->body != NULL && call->status >= 200 && call->status < 300 &&
-	    call->op->render != NULL && call_render(call) != 0) {
-		kore_log(LOG_ERR, "%s: rendering failed", call->res->name);
-		api_problem(req, 500, "the request could not be completed",
-		    NULL, NULL);
-		return (HTTP_STATE_COMPLETE);
-	}
 	if (call->body == NULL) {
 		kore_log(LOG_ERR, "%s: the SQL function returned no row",
 		    call->res->name);
@@ -636,7 +685,46 @@ call_done(struct http_request *req)
 		    NULL, NULL);
 		return (HTTP_STATE_COMPLETE);
 	}
-	api_json(req, call->status, call->body, call->body_len);
+	if (call->op->render == NULL || call->status < 200 ||
+	    call->status >= 300) {
+		api_json(req, call->status, call->body, call->body_len);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (!call->op->offload) {
+		text = render_text(call->op->render, call->body,
+		    call->body_len, &call->status);
+		call_respond(req, call, text);
+		free(text);
+		return (HTTP_STATE_COMPLETE);
+	}
+
+	if ((job = calloc(1, sizeof(*job))) == NULL ||
+	    (job->input = malloc(call->body_len)) == NULL) {
+		free(job);
+		call_respond_error(req, call);
+		return (HTTP_STATE_COMPLETE);
+	}
+	memcpy(job->input, call->body, call->body_len);
+	job->input_len = call->body_len;
+	job->render = call->op->render;
+	job->status = call->status;
+	call->job = job;
+	kore_task_create(&job->task, render_entry);
+	kore_task_bind_request(&job->task, req);
+	kore_task_run(&job->task);
+	req->fsm_state = CALL_RENDER;
+	return (HTTP_STATE_RETRY);
+}
+
+static int
+call_render_wait(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	if (!kore_task_finished(&call->job->task))
+		return (HTTP_STATE_RETRY);
+	call->status = call->job->status;
+	call_respond(req, call, call->job->output);
 	return (HTTP_STATE_COMPLETE);
 }
 
@@ -649,6 +737,9 @@ call_free(struct http_request *req)
 	if (call == NULL)
 		return;
 	kore_pgsql_cleanup(&call->sql);
+	/* A task still running keeps its job; Kore reaps the task later. */
+	if (call->job != NULL && kore_task_finished(&call->job->task))
+		render_job_free(call->job);
 	for (i = 0; i < call->nparams; i++)
 		kore_free(call->params[i]);
 	kore_free(call->body);

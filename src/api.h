@@ -37,6 +37,8 @@ struct api_op {
 	 * *status; NULL means an internal error.
 	 */
 	json_t		*(*render)(const json_t *, int *);
+	/* Render in a Kore task thread: it can take long (bootstraps). */
+	int		  offload;
 };
 
 struct api_resource {

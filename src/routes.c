@@ -41,153 +41,153 @@ static const char *const summary_query[] = { "instrument", "from", "to",
     "channel", "campaign", NULL };
 
 static const struct api_op healthz_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op readyz_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.ready(" AMP_SCHEMA_VERSION ")",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op metrics_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op spec_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op events_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, event_batch_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL, NULL },
+	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL, NULL, 0 },
 	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, events_query, 0,
 	    "SELECT status, body::text FROM amp.list_events($1, $2, $3, $4, "
-	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op results_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, result_batch_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.ingest_results($1, $2)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op campaigns_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_campaigns($1, $2::int, "
-	    "$3)", NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$3)", NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op campaign_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL, NULL },
+	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL, NULL, 0 },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, campaign_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.put_campaign($1, $2, $3)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op kpis_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_kpis($1, $2::int, $3)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op kpi_ops[] = {
 	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL, NULL },
+	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL, NULL, 0 },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, kpi_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op indicators_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, indicators_query,
 	    WINDOW_MAX_DAYS,
 	    "SELECT status, body::text FROM amp.indicators($1, $2, $3, "
-	    "$4::timestamptz, $5::timestamptz)", NULL, indicators_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$4::timestamptz, $5::timestamptz)", NULL, indicators_render, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op series_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, series_query,
 	    WINDOW_MAX_DAYS,
 	    "SELECT status, body::text FROM amp.indicator_series($1, $2, $3, "
-	    "$4, $5::timestamptz, $6::timestamptz)", NULL, series_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$4, $5::timestamptz, $6::timestamptz)", NULL, series_render, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op member_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.member_profile($1, $2)", NULL,
-	    NULL },
+	    NULL, 0 },
 	{ HTTP_METHOD_DELETE, SCOPE_ADMIN, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.erase_member($1, $2)", NULL,
-	    NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op impact_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, impact_query, 0,
 	    "SELECT status, body::text FROM amp.campaign_impact($1, $2, $3)",
-	    NULL, impact_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, impact_render, 1 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op beliefs_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_INDICATORS_READ, belief_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.create_belief($1, $2)", NULL,
-	    belief_render },
+	    belief_render, 1 },
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_beliefs($1, $2::int, $3)",
-	    NULL, beliefs_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, beliefs_render, 1 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op belief_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.get_belief($1, $2)", NULL,
-	    belief_render },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    belief_render, 1 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op instruments_ops[] = {
 	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, page_query, 0,
 	    "SELECT status, body::text FROM amp.list_instruments($1, $2::int, "
-	    "$3)", NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$3)", NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op instrument_ops[] = {
 	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, NULL, 0,
 	    "SELECT status, body::text FROM amp.get_instrument($1, $2)",
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, instrument_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.put_instrument($1, $2, $3)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op survey_responses_ops[] = {
 	{ HTTP_METHOD_POST, SCOPE_SURVEYS_WRITE, response_batch_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.ingest_responses($1, $2)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op survey_summary_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, summary_query,
 	    WINDOW_MAX_DAYS,
 	    "SELECT status, body::text FROM amp.survey_summary($1, $2, "
-	    "$3::timestamptz, $4::timestamptz, $5, $6)", NULL, survey_summary },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    "$3::timestamptz, $4::timestamptz, $5, $6)", NULL, survey_summary, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op settings_ops[] = {
 	{ HTTP_METHOD_GET, SCOPE_ADMIN, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_settings($1)", NULL, NULL },
+	    "SELECT status, body::text FROM amp.get_settings($1)", NULL, NULL, 0 },
 	{ HTTP_METHOD_PUT, SCOPE_ADMIN, settings_check, NULL, 0,
 	    "SELECT status, body::text FROM amp.put_settings($1, $2)",
-	    NULL, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	    NULL, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 static const struct api_op fallback_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found, NULL },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL }
+	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
+	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
 
 #define IDENT_RULE	"must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
