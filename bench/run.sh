@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# make bench: measure ampmeter against baselines taken in the same run on the
+# same machine (these machines are shared and noisy, so ratios are what
+# count). Starts its own PostgreSQL 15 with durable settings (fsync,
+# synchronous_commit and full_page_writes on, as in production) and its own
+# service on free ports, and tears both down at the end, even on failure.
+#
+#   bench/run.sh [SECTION...]        SECTION: ingest http all (default all)
+#
+#   ingest  events/s through POST /v1/events (batches of 500 over several
+#           connections; each answer is sent after commit) and events/s of
+#           \copy of as many same-shape events into the same table; their
+#           ratio against the target; peak RSS per worker under that load.
+#           Alternating rounds (COPY, ingest, COPY, ingest, ...), each into
+#           a fresh tenant; the medians are compared.
+#   http    GET /healthz requests/s (what the framework allows)
+#
+# A new section is a function section_NAME that uses the shared cluster and
+# service ($owner_url, $app_url, $base, token_for ORG, $svc_pid, sql_owner,
+# sql_super) and calls `row MEASURE VALUE HOW` for each line of the table;
+# add NAME to ALL_SECTIONS. Sections run in the order given.
+#
+# Tunables (environment): BENCH_EVENTS (events per round, 200000),
+# BENCH_BATCH (500), BENCH_ROUNDS (3), BENCH_CONNS (client connections for
+# the ingest, 8), BENCH_HTTP_CONNS (32), BENCH_HTTP_SECS (10), AMP_WORKERS
+# (2) and AMP_DB_CONNS (4 per worker): the service's defaults. BENCH_KEEP=1
+# keeps the work directory (data, logs, wrk output) for a look afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+ALL_SECTIONS=(ingest http)
+
+EVENTS=${BENCH_EVENTS:-200000}
+BATCH=${BENCH_BATCH:-500}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNS:-8}
+HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
+HTTP_SECS=${BENCH_HTTP_SECS:-10}
+WORKERS=${AMP_WORKERS:-2}
+DB_CONNS=${AMP_DB_CONNS:-4}
+# Signs the bench's own short-lived tokens; used for nothing else.
+SECRET="ampmeter-bench-secret-only-for-bench-run-0123456789"
+PY=/usr/bin/python3
+
+sections=()
+for s in "${@:-all}"; do
+	if [ "$s" = all ]; then
+		sections+=("${ALL_SECTIONS[@]}")
+	elif [[ " ${ALL_SECTIONS[*]} " == *" $s "* ]]; then
+		sections+=("$s")
+	else
+		echo "bench: unknown section $s (have: ${ALL_SECTIONS[*]} all)" >&2
+		exit 2
+	fi
+done
+
+for tool in wrk psql curl "$PY"; do
+	command -v "$tool" >/dev/null || {
+		echo "bench: $tool is missing (scripts/deps.sh build db bench)" >&2
+		exit 1
+	}
+done
+[ -x ./ampmeter ] || { echo "bench: ./ampmeter is not built (make build)" >&2; exit 1; }
+
+# The work directory is on disk under var/ (git-ignored), not in a tmpfs:
+# the database's fsyncs must be real ones.
+mkdir -p var
+work=$(mktemp -d "$top/var/bench.XXXXXX")
+chmod 755 "$work"		# the postgres user must reach its data directory
+svc_pid=""
+pg_started=""
+
+teardown() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$svc_pid" ] && kill -0 "$svc_pid" 2>/dev/null; then
+		kill -TERM "$svc_pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$svc_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		# The service leads its own process group (setsid).
+		kill -KILL -- "-$svc_pid" 2>/dev/null || true
+	fi
+	[ -n "$pg_started" ] && scripts/pg.sh stop "$work/pg"
+	if [ "${BENCH_KEEP:-}" = 1 ]; then
+		echo "bench: kept $work" >&2
+	else
+		rm -rf "$work"
+	fi
+	exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+now_ns() { date +%s%N; }
+calc() { "$PY" -c "import statistics as st; print($1)"; }
+# 12345.6 -> "12 346"
+fmt_int() { "$PY" -c 'import sys; print(f"{round(float(sys.argv[1])):,}".replace(",", " "))' "$1"; }
+# 1 2.5 3 -> "1, 3, 3" (rounded, grouped like fmt_int)
+fmt_list() { "$PY" -c 'import sys; print(", ".join(f"{round(float(x)):,}".replace(",", " ") for x in sys.argv[1:]))' "$@"; }
+
+# Table rows, printed at the end and written to bench/results.md.
+rows=()
+row() { rows+=("| $1 | $2 | $3 |"); }
+
+# field NAME "a=1 NAME=2.5 c=3" -> 2.5
+field() { grep -o "$1=[0-9.]*" <<<"$2" | cut -d= -f2; }
+join_comma() { local out="" v; for v in "$@"; do out+="${out:+, }$v"; done; echo "$out"; }
+med() { local IFS=,; calc "st.median([$*])"; }
+# CPU seconds of each round -> microseconds per event, median of the rounds.
+us_per_event() { local IFS=,; calc "round(st.median([$*]) * 1e6 / $EVENTS, 1)"; }
+
+sql_owner() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$owner_url" "$@"; }
+sql_super() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pgport" \
+	    -U postgres -d ampmeter "$@"
+}
+
+start_cluster() {
+	pgport=$(free_port)
+	scripts/pg.sh start "$work/pg" "$pgport"	# not "fast": durable
+	pg_started=1
+	owner_url="postgresql://amp_owner@127.0.0.1:$pgport/ampmeter"
+	app_url="postgresql://amp_app@127.0.0.1:$pgport/ampmeter"
+	scripts/migrate.sh "$owner_url" >/dev/null
+	pg_settings=$(sql_super -c "SELECT 'fsync=' || current_setting('fsync')
+	    || ', synchronous_commit=' || current_setting('synchronous_commit')
+	    || ', full_page_writes=' || current_setting('full_page_writes')
+	    || ', shared_buffers=' || current_setting('shared_buffers')
+	    || ', max_wal_size=' || current_setting('max_wal_size')")
+	pg_version=$(sql_super -c "SELECT current_setting('server_version')" |
+	    cut -d' ' -f1)
+	log "PostgreSQL $pg_version on 127.0.0.1:$pgport ($pg_settings)"
+}
+
+# Like tests/api/conftest.py's Service: the binary as `make run` starts it.
+start_service() {
+	port=$(free_port)
+	base="http://127.0.0.1:$port"
+	DATABASE_URL=$app_url PORT=$port AMP_BIND=127.0.0.1 \
+	    AMP_JWT_ALG=HS256 AMP_JWT_SECRET=$SECRET AMP_WORKERS=$WORKERS \
+	    AMP_DB_CONNS=$DB_CONNS \
+	    setsid stdbuf -oL -eL ./ampmeter -f -n -r >"$work/service.log" 2>&1 &
+	svc_pid=$!
+	for _ in $(seq 200); do
+		curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
+		kill -0 "$svc_pid" 2>/dev/null ||
+		    { cat "$work/service.log" >&2; die "ampmeter exited"; }
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null "$base/readyz" ||
+	    { cat "$work/service.log" >&2; die "ampmeter is not ready"; }
+	log "ampmeter on $base (pid $svc_pid, AMP_WORKERS=$WORKERS, AMP_DB_CONNS=$DB_CONNS)"
+}
+
+token_for() {
+	AMP_JWT_SECRET=$SECRET scripts/token.sh "$1" \
+	    "events:write events:read indicators:read admin" 3600 bench
+}
+
+worker_pids() { ps -o pid= --ppid "$svc_pid" | tr -d ' '; }
+kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+
+# CPU time (user + system, in clock ticks) of a process, its live children
+# and the children it has reaped: the difference of two reads is what the
+# whole service, or the whole PostgreSQL cluster, spent in between.
+tree_ticks() {
+	local pid=$1 total c
+	total=$(awk '{sub(/^.*\) /, ""); print $12 + $13 + $14 + $15}' \
+	    "/proc/$pid/stat")
+	for c in $(ps -o pid= --ppid "$pid"); do
+		total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' \
+		    "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$total"
+}
+pg_ticks() { tree_ticks "$(head -1 "$work/pg/postmaster.pid")"; }
+svc_ticks() { tree_ticks "$svc_pid"; }
+ticks_s() { calc "($2 - $1) / $(getconf CLK_TCK)"; }
+
+# A backend that just ended is counted once the postmaster has reaped it.
+pg_settle() {
+	local n
+	for _ in $(seq 50); do
+		n=$(sql_super -c "SELECT count(*) FROM pg_stat_activity
+		    WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+		    AND usename = 'amp_owner'")
+		[ "$n" -eq 0 ] && break
+		sleep 0.05
+	done
+	sleep 0.1
+}
+
+# The data, generated once per run and shared by the sections needing it.
+data=""
+orgs=()
+gen_data() {
+	[ -n "$data" ] && return
+	data=$work/data
+	local r list="" org id body code tok
+	for r in $(seq "$ROUNDS"); do
+		orgs+=("bench-$r")
+		list+="${list:+,}bench-$r"
+	done
+	log "generating $EVENTS events for POST and as many for COPY"
+	"$PY" bench/gen.py "$data" --events "$EVENTS" --batch "$BATCH" \
+	    --orgs "$list" >&2
+	for org in "${orgs[@]}"; do
+		tok=$(token_for "$org")
+		while IFS=$'\t' read -r id body; do
+			code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT \
+			    -H "Authorization: Bearer $tok" \
+			    -H 'Content-Type: application/json' \
+			    --data-binary "$body" "$base/v1/campaigns/$id")
+			[[ "$code" == 20[01] ]] || die "PUT campaign $id for $org: $code"
+		done <"$data/campaigns.tsv"
+	done
+}
+
+meta() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(", ".join(v) if isinstance(v, list) else v)' "$data/meta.json" "$1"; }
+
+count_events() {
+	sql_owner -c "SELECT count(*) FROM amp.events
+	    WHERE org_id = '$1' AND id LIKE '$2%'"
+}
+
+# One COPY round into tenant $1: sets copy_eps, copy_cpu.
+copy_round() {
+	local org=$1 cols t0 t1 pg0 pg1 stored
+	cols=$(meta copy_columns)
+	sql_super -c CHECKPOINT
+	pg0=$(pg_ticks)
+	t0=$(now_ns)
+	sql_owner -c "\\copy amp.events ($cols) FROM '$data/copy.$org.csv' WITH (FORMAT csv)"
+	t1=$(now_ns)
+	pg_settle
+	pg1=$(pg_ticks)
+	stored=$(count_events "$org" c)
+	[ "$stored" -eq "$EVENTS" ] || die "COPY stored $stored of $EVENTS rows"
+	copy_eps=$(calc "$EVENTS / (($t1 - $t0) / 1e9)")
+	copy_cpu=$(ticks_s "$pg0" "$pg1")
+}
+
+# One ingest round into tenant $1: sets ingest_eps, ingest_pg_cpu,
+# ingest_svc_cpu, ingest_p50, ingest_p99.
+ingest_round() {
+	local org=$1 nbatches out line us pg0 pg1 svc0 svc1 stored
+	nbatches=$(meta batches)
+	[ "$CONNS" -le "$nbatches" ] || die "BENCH_CONNS is above the $nbatches batches"
+	sql_super -c CHECKPOINT
+	rm -f "$work/ingest.done"
+	pg0=$(pg_ticks) svc0=$(svc_ticks)
+	out=$(wrk -t "$CONNS" -c "$CONNS" -d 240s --timeout 60s \
+	    -s bench/ingest.lua "$base" -- "$data/batches" "$nbatches" \
+	    "$(token_for "$org")" "$CONNS" "$work/ingest.done")
+	pg1=$(pg_ticks) svc1=$(svc_ticks)
+	echo "$out" >>"$work/wrk-ingest.txt"
+	line=$(grep '^INGEST ok=' <<<"$out") || { echo "$out" >&2; die "wrk failed"; }
+	grep '^INGEST' <<<"$out" | sed 's/^/bench:   /' >&2
+	stored=$(count_events "$org" e)
+	[ "$stored" -eq "$EVENTS" ] || die "the ingest stored $stored of $EVENTS events"
+	us=$(field duration_us "$line")
+	ingest_eps=$(calc "$EVENTS / ($us / 1e6)")
+	ingest_p50=$(field p50_ms "$line")
+	ingest_p99=$(field p99_ms "$line")
+	ingest_pg_cpu=$(ticks_s "$pg0" "$pg1")
+	ingest_svc_cpu=$(ticks_s "$svc0" "$svc1")
+}
+
+section_ingest() {
+	gen_data
+	local r org copies=() ingests=() ratios=() cpu_copy=() cpu_pg=() cpu_svc=()
+	local p50s=() p99s=() copy_med ingest_med ratio verdict pid hwm mem=""
+	local maxhwm=0 i=0 cpu_pg_us cpu_svc_us cpu_copy_us cpu_ingest_us
+	for r in $(seq "$ROUNDS"); do
+		org=bench-$r
+		log "round $r/$ROUNDS: COPY of $EVENTS rows into tenant $org"
+		copy_round "$org"
+		log "round $r/$ROUNDS: POST $(meta batches) batches of $BATCH over $CONNS connections, tenant $org"
+		ingest_round "$org"
+		log "round $r/$ROUNDS: COPY $(fmt_int "$copy_eps")/s, ingest $(fmt_int "$ingest_eps")/s"
+		copies+=("$copy_eps") ingests+=("$ingest_eps")
+		ratios+=("$(calc "'%.2f' % ($ingest_eps / $copy_eps)")")
+		cpu_copy+=("$copy_cpu") cpu_pg+=("$ingest_pg_cpu")
+		cpu_svc+=("$ingest_svc_cpu") p50s+=("$ingest_p50") p99s+=("$ingest_p99")
+	done
+	copy_med=$(med "${copies[@]}")
+	ingest_med=$(med "${ingests[@]}")
+	ratio=$(calc "'%.2f' % ($ingest_med / $copy_med)")
+	verdict=$(calc "'met' if $ingest_med / $copy_med >= 0.5 else 'NOT met'")
+
+	# Peak resident set of each worker since it started. The ingest is the
+	# heaviest load so far when this section runs first (the default).
+	for pid in $(worker_pids); do
+		i=$((i + 1))
+		hwm=$(kib "$pid" VmHWM)
+		mem+="${mem:+, }worker $i: $(calc "round($hwm / 1024, 1)")"
+		[ "$hwm" -gt "$maxhwm" ] && maxhwm=$hwm
+	done
+
+	row "ingest: POST /v1/events" "$(fmt_int "$ingest_med") events/s" \
+	    "median of $ROUNDS rounds ($(fmt_list "${ingests[@]}")); $EVENTS events a round, $(meta batches) batches of $BATCH over $CONNS connections, all stored (counted); batch latency p50 $(med "${p50s[@]}") ms, p99 $(med "${p99s[@]}") ms"
+	row "COPY baseline" "$(fmt_int "$copy_med") events/s" \
+	    "median of $ROUNDS rounds ($(fmt_list "${copies[@]}")); psql \`\\copy\` of $EVENTS same-shape rows a round into amp.events as the owner: same table, indexes and foreign key"
+	row "**ingest / COPY**" "**$ratio**" \
+	    "target ≥ 0.5: **$verdict** (rounds: $(join_comma "${ratios[@]}"))"
+	cpu_pg_us=$(us_per_event "${cpu_pg[@]}")
+	cpu_svc_us=$(us_per_event "${cpu_svc[@]}")
+	cpu_copy_us=$(us_per_event "${cpu_copy[@]}")
+	cpu_ingest_us=$(calc "round($cpu_pg_us + $cpu_svc_us, 1)")
+	row "CPU per event" "ingest $cpu_ingest_us µs, COPY $cpu_copy_us µs" \
+	    "$(calc "round($cpu_ingest_us / $cpu_copy_us, 1)")× the work: PostgreSQL $cpu_pg_us µs + ampmeter $cpu_svc_us µs against PostgreSQL $cpu_copy_us µs (user + system time of the server processes, median of the rounds); COPY runs on one core, the ingest can use all of them"
+	row "memory: peak RSS per worker" "$(calc "round($maxhwm / 1024, 1)") MiB" \
+	    "VmHWM after the ingest rounds ($mem MiB)"
+}
+
+section_http() {
+	local out rps p99
+	log "HTTP ceiling: GET /healthz, wrk -t2 -c$HTTP_CONNS -d${HTTP_SECS}s"
+	out=$(wrk -t 2 -c "$HTTP_CONNS" -d "${HTTP_SECS}s" --latency "$base/healthz")
+	echo "$out" >"$work/wrk-healthz.txt"
+	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
+		echo "$out" >&2
+		die "errors during the /healthz run"
+	fi
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	row "HTTP ceiling: GET /healthz" "$(fmt_int "$rps") requests/s" \
+	    "wrk -t2 -c$HTTP_CONNS -d${HTTP_SECS}s from the same machine; p99 $p99"
+}
+
+start_cluster
+start_service
+for s in "${sections[@]}"; do
+	"section_$s"
+done
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src sql conf 2>/dev/null || commit+=" with local changes"
+{
+	echo "# ampmeter benchmark"
+	echo
+	echo "\`bench/run.sh $(IFS=' '; echo "${sections[*]}")\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit:"
+	echo "$(nproc) CPUs shared by client, service and database; PostgreSQL $pg_version"
+	echo "($pg_settings); ampmeter with AMP_WORKERS=$WORKERS, AMP_DB_CONNS=$DB_CONNS."
+	echo
+	echo "| measure | value | how |"
+	echo "| --- | --- | --- |"
+	printf '%s\n' "${rows[@]}"
+} >"$work/results.md"
+cp "$work/results.md" bench/results.md
+echo
+cat bench/results.md
