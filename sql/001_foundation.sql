@@ -348,22 +348,20 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Items naming a campaign (or metric) the org does not have, as problems.
+-- Static SQL in PL/pgSQL, so its plan is made once per connection.
 CREATE FUNCTION amp.missing_refs(p_org text, p_items jsonb, p_list text,
-    p_field text, p_table text) RETURNS jsonb
+    p_field text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	r jsonb;
 BEGIN
-	EXECUTE format('SELECT jsonb_agg(jsonb_build_object(''pointer'', '
-	    '''/%s/'' || (i.o - 1) || ''/%s'', ''detail'', '
-	    '''names no existing %s'') ORDER BY i.o) '
-	    'FROM jsonb_array_elements($2) WITH ORDINALITY AS i(v, o) '
-	    'WHERE i.v ? %L AND NOT EXISTS (SELECT 1 FROM amp.%I t '
-	    'WHERE t.org_id = $1 AND t.%I = i.v->>%L)',
-	    p_list, p_field, p_field, p_field, p_table,
-	    CASE p_table WHEN 'kpis' THEN 'metric' ELSE 'id' END, p_field)
-	INTO r USING p_org, p_items;
-	RETURN r;
+	RETURN (SELECT jsonb_agg(jsonb_build_object('pointer', '/' || p_list
+	    || '/' || (i.o - 1) || '/' || p_field,
+	    'detail', 'names no existing ' || p_field) ORDER BY i.o)
+	FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(v, o)
+	WHERE i.v ? p_field AND CASE p_field
+	    WHEN 'metric' THEN NOT EXISTS (SELECT 1 FROM amp.kpis k
+		WHERE k.org_id = p_org AND k.metric = i.v->>p_field)
+	    ELSE NOT EXISTS (SELECT 1 FROM amp.campaigns c
+		WHERE c.org_id = p_org AND c.id = i.v->>p_field) END);
 END
 $$;
 
@@ -375,16 +373,23 @@ LANGUAGE sql IMMUTABLE AS $$
 	    LIMIT 100) s))
 $$;
 
+-- What ingestion stored goes to the rollups in the same transaction
+-- (sign 1; erasure takes away with -1). sql/002 defines them.
+CREATE FUNCTION amp.rollup_apply(p_org text, p amp.events[], p_sign int)
+RETURNS void
+LANGUAGE sql AS $$ SELECT $$;
+
 CREATE FUNCTION amp.ingest_events(p_org text, p_body jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
 	items jsonb := p_body->'events';
 	bad jsonb;
+	added amp.events[];
 	n int;
 BEGIN
 	PERFORM amp.tenant(p_org);
-	bad := amp.missing_refs(p_org, items, 'events', 'campaign', 'campaigns');
+	bad := amp.missing_refs(p_org, items, 'events', 'campaign');
 	IF bad IS NOT NULL THEN
 		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
 		RETURN;
@@ -413,10 +418,12 @@ BEGIN
 		FROM src s
 		LEFT JOIN amp.campaigns c ON c.org_id = p_org AND c.id = s.campaign
 		ON CONFLICT (org_id, id) DO NOTHING
-		RETURNING 1
+		RETURNING *
 	)
-	SELECT count(*) INTO n FROM ins;
+	SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
 
+	n := coalesce(cardinality(added), 0);
+	PERFORM amp.rollup_apply(p_org, added, 1);
 	RETURN QUERY SELECT 200, jsonb_build_object('accepted', n,
 	    'duplicates', jsonb_array_length(items) - n);
 END
@@ -469,9 +476,9 @@ DECLARE
 	n int;
 BEGIN
 	PERFORM amp.tenant(p_org);
-	bad := coalesce(amp.missing_refs(p_org, items, 'results', 'metric',
-	    'kpis'), '[]') || coalesce(amp.missing_refs(p_org, items, 'results',
-	    'campaign', 'campaigns'), '[]');
+	bad := coalesce(amp.missing_refs(p_org, items, 'results', 'metric'),
+	    '[]') || coalesce(amp.missing_refs(p_org, items, 'results',
+	    'campaign'), '[]');
 	IF bad <> '[]' THEN
 		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
 		RETURN;

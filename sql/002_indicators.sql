@@ -199,7 +199,8 @@ $gen$;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
 -- Rows are touched in key order so concurrent batches cannot deadlock.
-CREATE FUNCTION amp.rollup_apply(p_org text, p amp.events[], p_sign int)
+CREATE OR REPLACE FUNCTION amp.rollup_apply(p_org text, p amp.events[],
+    p_sign int)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -252,57 +253,6 @@ BEGIN
 		DELETE FROM amp.day_stats d
 		WHERE d.org_id = p_org AND d.events = 0;
 	END IF;
-END
-$$;
-
--- Ingestion now feeds the rollups in the same transaction as the events.
-CREATE OR REPLACE FUNCTION amp.ingest_events(p_org text, p_body jsonb)
-RETURNS TABLE (status int, body jsonb)
-LANGUAGE plpgsql AS $$
-DECLARE
-	items jsonb := p_body->'events';
-	bad jsonb;
-	added amp.events[];
-	n int;
-BEGIN
-	PERFORM amp.tenant(p_org);
-	bad := amp.missing_refs(p_org, items, 'events', 'campaign', 'campaigns');
-	IF bad IS NOT NULL THEN
-		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
-		RETURN;
-	END IF;
-
-	WITH src AS (
-		SELECT * FROM jsonb_to_recordset(items) AS x(id text, member text,
-		    channel text, action text, kind text, occurred_at timestamptz,
-		    initiative text, rewarded boolean, beneficiary text,
-		    quality double precision, level smallint, campaign text,
-		    value double precision, properties jsonb)
-	), ins AS (
-		INSERT INTO amp.events (org_id, id, member, channel, action, kind,
-		    occurred_at, initiative, rewarded, beneficiary, quality, level,
-		    campaign, value, properties)
-		SELECT p_org, s.id, s.member, s.channel, s.action, s.kind,
-		    s.occurred_at,
-		    coalesce(s.initiative, CASE
-			WHEN c.incentive IS NULL THEN 'self'
-			WHEN c.incentive IN ('none', 'recognition') THEN 'prompted'
-			ELSE 'incentivized' END),
-		    coalesce(s.rewarded, coalesce(c.incentive NOT IN ('none',
-			'recognition'), false)),
-		    coalesce(s.beneficiary, 'self'), s.quality, s.level,
-		    s.campaign, s.value, s.properties
-		FROM src s
-		LEFT JOIN amp.campaigns c ON c.org_id = p_org AND c.id = s.campaign
-		ON CONFLICT (org_id, id) DO NOTHING
-		RETURNING *
-	)
-	SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
-
-	n := coalesce(cardinality(added), 0);
-	PERFORM amp.rollup_apply(p_org, added, 1);
-	RETURN QUERY SELECT 200, jsonb_build_object('accepted', n,
-	    'duplicates', jsonb_array_length(items) - n);
 END
 $$;
 

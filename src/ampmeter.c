@@ -20,12 +20,14 @@
 #include "routes.h"
 
 /*
- * libpq stats ~/.pgpass and, for host names, calls uname; glibc starts the
- * task threads that run long renders with clone3 and rseq.
+ * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
+ * through glibc's DNS client (sendmmsg); glibc starts the task threads that
+ * run long renders with clone3 and rseq.
  */
 KORE_SECCOMP_FILTER("ampmeter",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(sendmmsg),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
 );
