@@ -10,6 +10,14 @@
 -- active events under pressure (for crowding-out). Any span of days inside
 -- a month is then two subscripts, so splitting a window into halves for
 -- mastery reads a handful of rows per member, however dense the data.
+--
+-- member_log: ingestion does not rewrite member_months rows itself (that is
+-- most of an ingest's cost); it appends one small row per member, day,
+-- channel and campaign that its batch touched, in the same transaction as
+-- the events. A compactor (amp.compact_rollups, run every second by one
+-- worker) folds the log into member_months, many batches' rows per member
+-- month at once. Every read takes member_months plus the log rows not yet
+-- folded (amp.member_rollup), so reads are exact at every instant.
 
 CREATE TABLE amp.day_stats (
 	org_id		text NOT NULL,
@@ -48,20 +56,26 @@ CREATE TABLE amp.member_months (
 CREATE INDEX member_months_campaign ON amp.member_months
     (org_id, campaign, month) WHERE campaign <> '';
 
-DO $$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['day_stats', 'member_months'] LOOP
-		EXECUTE format('ALTER TABLE amp.%I ENABLE ROW LEVEL SECURITY', t);
-		EXECUTE format('CREATE POLICY tenant ON amp.%I USING '
-		    '(org_id = current_setting(''amp.org'', true)) WITH CHECK '
-		    '(org_id = current_setting(''amp.org'', true))', t);
-		EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON amp.%I '
-		    'TO amp_app', t);
-	END LOOP;
-END
-$$;
+CREATE TABLE amp.member_log (
+	org_id		text NOT NULL,
+	day		date NOT NULL,
+	channel		text NOT NULL,
+	campaign	text NOT NULL,
+	member		text NOT NULL,
+	ev		int NOT NULL,
+	sig_n		int NOT NULL,
+	sig_sum		float8 NOT NULL,
+	k1		int NOT NULL,
+	k2		int NOT NULL,
+	k3		int NOT NULL,
+	k4		int NOT NULL,
+	fc		int NOT NULL,
+	pr		int NOT NULL
+);
+CREATE INDEX member_log_day ON amp.member_log (org_id, day);
+
+SELECT amp.tenant_table(t)
+FROM unnest(ARRAY['day_stats', 'member_months', 'member_log']) t;
 
 -- Element-wise sum of two running-total arrays, spelled out element by
 -- element: PostgreSQL inlines it, some ten times faster than unnest().
@@ -124,10 +138,36 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY 1, 2, 3
 $$;
 
--- The running totals are built with one filtered sum per day of the month
--- and metric, spelled out by the generator below (31 x 9 aggregates): far
--- cheaper than joining every event to the 31 days. PL/pgSQL, so the large
--- plan is cached per connection instead of made again at every call.
+-- The member-level tallies of a set of events, one row per member, UTC
+-- day, channel and campaign, with a sign: what ingestion appends to the log
+-- (1) and erasure takes away (-1).
+CREATE FUNCTION amp.log_deltas(p_org text, p amp.events[], p_sign int)
+RETURNS SETOF amp.member_log
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_org, (e.occurred_at AT TIME ZONE 'UTC')::date, e.channel,
+	    coalesce(e.campaign, ''), e.member,
+	    (p_sign * count(*))::int,
+	    (p_sign * count(amp.signal(e.quality, e.level)))::int,
+	    p_sign * coalesce(sum(amp.signal(e.quality, e.level)), 0),
+	    (p_sign * count(*) FILTER (WHERE e.kind = 'consume'))::int,
+	    (p_sign * count(*) FILTER (WHERE e.kind = 'react'))::int,
+	    (p_sign * count(*) FILTER (WHERE e.kind = 'create'))::int,
+	    (p_sign * count(*) FILTER (WHERE e.kind = 'contribute'))::int,
+	    (p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
+		'contribute') AND e.initiative = 'self' AND NOT e.rewarded
+		AND e.campaign IS NULL))::int,
+	    (p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
+		'contribute') AND (e.initiative = 'incentivized'
+		OR e.rewarded)))::int
+	FROM unnest(p) AS e
+	GROUP BY 2, 3, 4, 5
+$$;
+
+-- A member's day tallies (log rows) as the month rows' running totals. A
+-- member-month touched on one day only is a step (zeros, then the tally);
+-- others take one filtered sum per day of the month and metric, spelled
+-- out by the generator below: far cheaper than joining rows to the 31
+-- days. PL/pgSQL, so the large plan is cached per connection.
 DO $gen$
 DECLARE
 	metrics text[] := ARRAY['ev', 'sig_n', 'sig_sum', 'k1', 'k2', 'k3', 'k4',
@@ -149,48 +189,35 @@ BEGIN
 	INTO cols FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
 
 	EXECUTE format($f$
-CREATE FUNCTION amp.month_deltas(p amp.events[], p_sign int DEFAULT 1)
-RETURNS TABLE (month date,
-    channel text, campaign text, member text, ev int[], sig_n int[],
-    sig_sum float8[], k1 int[], k2 int[], k3 int[], k4 int[], fc int[],
-    pr int[])
+CREATE FUNCTION amp.month_running(p amp.member_log[])
+RETURNS TABLE (org_id text, month date, channel text, campaign text,
+    member text, ev int[], sig_n int[], sig_sum float8[], k1 int[],
+    k2 int[], k3 int[], k4 int[], fc int[], pr int[])
 LANGUAGE plpgsql IMMUTABLE AS $body$
 BEGIN
 	RETURN QUERY
 	WITH per_day AS (
-		SELECT date_trunc('month', e.occurred_at AT TIME ZONE 'UTC')::date
-			AS month, e.channel, coalesce(e.campaign, '') AS campaign,
-		    e.member,
-		    extract(day FROM e.occurred_at AT TIME ZONE 'UTC')::int AS d,
-		    p_sign * count(*) AS ev,
-		    p_sign * count(amp.signal(e.quality, e.level)) AS sig_n,
-		    p_sign * coalesce(sum(amp.signal(e.quality, e.level)), 0) AS sig_sum,
-		    p_sign * count(*) FILTER (WHERE e.kind = 'consume') AS k1,
-		    p_sign * count(*) FILTER (WHERE e.kind = 'react') AS k2,
-		    p_sign * count(*) FILTER (WHERE e.kind = 'create') AS k3,
-		    p_sign * count(*) FILTER (WHERE e.kind = 'contribute') AS k4,
-		    p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
-			'contribute') AND e.initiative = 'self' AND NOT e.rewarded
-			AND e.campaign IS NULL) AS fc,
-		    p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
-			'contribute') AND (e.initiative = 'incentivized'
-			OR e.rewarded)) AS pr
-		FROM unnest(p) AS e
-		GROUP BY 1, 2, 3, 4, 5
+		SELECT l.org_id, date_trunc('month', l.day)::date AS month,
+		    l.channel, l.campaign, l.member,
+		    extract(day FROM l.day)::int AS d,
+		    sum(l.ev) AS ev, sum(l.sig_n) AS sig_n, sum(l.sig_sum) AS sig_sum,
+		    sum(l.k1) AS k1, sum(l.k2) AS k2, sum(l.k3) AS k3,
+		    sum(l.k4) AS k4, sum(l.fc) AS fc, sum(l.pr) AS pr
+		FROM unnest(p) AS l
+		GROUP BY 1, 2, 3, 4, 5, 6
 	), counted AS (
-		SELECT d.*, count(*) OVER (PARTITION BY d.month, d.channel,
-		    d.campaign, d.member) AS days
+		SELECT d.*, count(*) OVER (PARTITION BY d.org_id, d.month,
+		    d.channel, d.campaign, d.member) AS days
 		FROM per_day d
 	)
-	-- A member-month touched on one day only (the common case): a step.
-	SELECT d.month, d.channel, d.campaign, d.member,
+		SELECT d.org_id, d.month, d.channel, d.campaign, d.member,
 	    %s
 	FROM counted d WHERE d.days = 1
 	UNION ALL
-	SELECT d.month, d.channel, d.campaign, d.member,
+	SELECT d.org_id, d.month, d.channel, d.campaign, d.member,
 	    %s
 	FROM counted d WHERE d.days > 1
-	GROUP BY 1, 2, 3, 4;
+	GROUP BY 1, 2, 3, 4, 5;
 END
 $body$
 $f$, steps, cols);
@@ -224,16 +251,46 @@ BEGIN
 	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
 	    free_choice = t.free_choice + excluded.free_choice;
 
-	-- Erasure subtracts exactly the erased events' tallies rather than
-	-- deleting the member's rows whole: an event of the same member that a
-	-- concurrent batch commits meanwhile (invisible to the erasure's
-	-- DELETE, so it stays stored) keeps its share of the row.
+	-- Erasure appends the erased events' tallies with a minus sign rather
+	-- than deleting the member's rows whole: an event of the same member
+	-- that a concurrent batch commits meanwhile (invisible to the
+	-- erasure's DELETE, so it stays stored) keeps its share.
+	INSERT INTO amp.member_log SELECT * FROM amp.log_deltas(p_org, p, p_sign);
+
+	IF p_sign < 0 THEN
+		DELETE FROM amp.day_stats d
+		WHERE d.org_id = p_org AND d.events = 0;
+	END IF;
+END
+$$;
+
+-- Folds up to p_limit log rows (all when NULL) into member_months and
+-- returns how many it folded. Safe beside ingestion, reads and
+-- other compactors: the rows it takes are locked (others skip them) and
+-- moved in one statement. It works across orgs, as maintenance, so it runs
+-- as the owner of the tables.
+CREATE FUNCTION amp.compact_rollups(p_limit int DEFAULT 20000) RETURNS int
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, amp AS $$
+DECLARE
+	taken amp.member_log[];
+BEGIN
+	WITH t AS (
+		DELETE FROM amp.member_log l
+		WHERE l.ctid = ANY (ARRAY(SELECT x.ctid FROM amp.member_log x
+		    LIMIT p_limit FOR UPDATE SKIP LOCKED))
+		RETURNING l.*
+	)
+	SELECT array_agg(ROW(t.*)::amp.member_log) INTO taken FROM t;
+	IF taken IS NULL THEN
+		RETURN 0;
+	END IF;
+
 	INSERT INTO amp.member_months AS t (org_id, month, channel, campaign,
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
-	SELECT p_org, x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
-	    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
-	FROM amp.month_deltas(p, p_sign) x
-	ORDER BY x.month, x.channel, x.campaign, x.member
+	SELECT x.org_id, x.month, x.channel, x.campaign, x.member, x.ev,
+	    x.sig_n, x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
+	FROM amp.month_running(taken) x
+	ORDER BY x.org_id, x.month, x.channel, x.campaign, x.member
 	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
 	    ev = amp.vadd(t.ev, excluded.ev),
 	    sig_n = amp.vadd(t.sig_n, excluded.sig_n),
@@ -245,15 +302,37 @@ BEGIN
 	    fc = amp.vadd(t.fc, excluded.fc),
 	    pr = amp.vadd(t.pr, excluded.pr);
 
-	IF p_sign < 0 THEN
-		-- Rows and days left without events go.
-		DELETE FROM amp.member_months m
-		WHERE m.org_id = p_org AND m.ev[31] = 0 AND m.member IN
-		    (SELECT DISTINCT e.member FROM unnest(p) e);
-		DELETE FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.events = 0;
-	END IF;
+	-- Rows that erasures emptied go.
+	DELETE FROM amp.member_months m
+	USING (SELECT DISTINCT l.org_id, l.member FROM unnest(taken) l
+	    WHERE l.ev < 0) e
+	WHERE m.org_id = e.org_id AND m.member = e.member AND m.ev[31] = 0;
+	RETURN cardinality(taken);
 END
+$$;
+REVOKE EXECUTE ON FUNCTION amp.compact_rollups(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION amp.compact_rollups(int) TO amp_app;
+
+-- An org's member rollup rows for the months that meet [p_from, p_to):
+-- member_months plus the log rows not yet folded in. Sums over several
+-- rows of one member are what every reader takes, so the two add up.
+CREATE FUNCTION amp.member_rollup(p_org text, p_from date, p_to date)
+RETURNS TABLE (month date, channel text, campaign text, member text,
+    ev int[], sig_n int[], sig_sum float8[], k1 int[], k2 int[], k3 int[],
+    k4 int[], fc int[], pr int[])
+LANGUAGE sql STABLE AS $$
+	SELECT m.month, m.channel, m.campaign, m.member, m.ev, m.sig_n,
+	    m.sig_sum, m.k1, m.k2, m.k3, m.k4, m.fc, m.pr
+	FROM amp.member_months m
+	WHERE m.org_id = p_org AND m.month >= date_trunc('month', p_from)::date
+	    AND m.month < p_to
+	UNION ALL
+	SELECT r.month, r.channel, r.campaign, r.member, r.ev, r.sig_n,
+	    r.sig_sum, r.k1, r.k2, r.k3, r.k4, r.fc, r.pr
+	FROM amp.month_running(ARRAY(SELECT l FROM amp.member_log l
+	    WHERE l.org_id = p_org
+	    AND l.day >= date_trunc('month', p_from)::date
+	    AND l.day < p_to)) r
 $$;
 
 -- Window bounds for indicator reads: UTC days covering the instants asked.
@@ -312,11 +391,8 @@ BEGIN
 			    sum(amp.span(m.k3, m.month, mid, p_to)) AS c2,
 			    sum(amp.span(m.k4, m.month, p_from, mid)) AS d1,
 			    sum(amp.span(m.k4, m.month, mid, p_to)) AS d2
-			FROM amp.member_months m
-			WHERE m.org_id = p_org
-			    AND m.month >= date_trunc('month', p_from)::date
-			    AND m.month < p_to
-			    AND (p_channel IS NULL OR m.channel = p_channel)
+			FROM amp.member_rollup(p_org, p_from, p_to) m
+			WHERE (p_channel IS NULL OR m.channel = p_channel)
 			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
 			GROUP BY m.member
 		), depth AS (
@@ -534,11 +610,12 @@ LANGUAGE sql AS $$ SELECT $$;
 -- consistent). For the tests and for operators:
 --   SELECT amp.check_rollups('org');
 CREATE FUNCTION amp.check_rollups(p_org text) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	day_diff jsonb;
 	month_diff jsonb;
 BEGIN
+	PERFORM amp.compact_rollups(NULL);
 	PERFORM amp.tenant(p_org);
 	WITH raw AS (
 		SELECT x.day, x.channel, x.campaign, sum(x.events) AS events,
@@ -564,10 +641,13 @@ BEGIN
 	SELECT jsonb_agg(to_jsonb(diff)) INTO day_diff FROM diff;
 
 	WITH raw AS (
-		SELECT x.* FROM (SELECT DISTINCT member FROM amp.events
+		SELECT x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
+		    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
+		FROM (SELECT DISTINCT member FROM amp.events
 		    WHERE org_id = p_org) m,
-		    LATERAL amp.month_deltas(ARRAY(SELECT e FROM amp.events e
-			WHERE e.org_id = p_org AND e.member = m.member)) x
+		    LATERAL amp.month_running(ARRAY(SELECT amp.log_deltas(p_org,
+			ARRAY(SELECT e FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member), 1))) x
 	), stored AS (
 		SELECT month, channel, campaign, member, ev, sig_n, sig_sum, k1, k2,
 		    k3, k4, fc, pr
@@ -607,6 +687,7 @@ BEGIN
 	PERFORM amp.tenant(p_org);
 	DELETE FROM amp.day_stats WHERE org_id = p_org;
 	DELETE FROM amp.member_months WHERE org_id = p_org;
+	DELETE FROM amp.member_log WHERE org_id = p_org;
 	SELECT amp.day_floor(min(occurred_at)), amp.day_floor(max(occurred_at))
 	INTO first, last FROM amp.events WHERE org_id = p_org;
 	FOR d IN SELECT g::date FROM generate_series(first, last,
@@ -616,6 +697,7 @@ BEGIN
 		    AND e.occurred_at >= d::timestamp AT TIME ZONE 'UTC'
 		    AND e.occurred_at < (d + 1)::timestamp AT TIME ZONE 'UTC'), 1);
 	END LOOP;
+	PERFORM amp.compact_rollups(NULL);
 END
 $$;
 

@@ -425,11 +425,8 @@ BEGIN
 			AS in_channel,
 		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
 			AS in_campaign
-		FROM amp.member_months m
-		WHERE m.org_id = p_org
-		    AND m.month >= date_trunc('month', day_from)::date
-		    AND m.month < day_to
-		    AND amp.span(m.ev, m.month, day_from, day_to) > 0
+		FROM amp.member_rollup(p_org, day_from, day_to) m
+		WHERE amp.span(m.ev, m.month, day_from, day_to) > 0
 		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,

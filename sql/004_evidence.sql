@@ -67,10 +67,7 @@ BEGIN
 	lw := coalesce(p_window::int, least(e - s, 28));
 
 	WITH rows AS (
-		SELECT m.* FROM amp.member_months m
-		WHERE m.org_id = p_org
-		    AND m.month >= date_trunc('month', s - lw)::date
-		    AND m.month < e + lw
+		SELECT m.* FROM amp.member_rollup(p_org, s - lw, e + lw) m
 	), per AS (
 		SELECT r.member,
 		    sum(amp.span(r.ev, r.month, s, e))

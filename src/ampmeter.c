@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "compactor.h"
 #include "config.h"
 #include "metrics.h"
 #include "routes.h"
@@ -72,4 +73,5 @@ kore_worker_configure(void)
 	json_object_seed((size_t)(amp_config.hash_seed ^ (unsigned long)getpid()));
 	if (!kore_pgsql_register("db", amp_config.database_url))
 		fatal("cannot register the database");
+	compactor_start();
 }

@@ -1,0 +1,76 @@
+/*
+ * Ingestion appends member-level tallies to amp.member_log; reads add the
+ * log to amp.member_months, so the folding is only a matter of keeping the
+ * log short. One worker runs amp.compact_rollups() every second on the
+ * same asynchronous database layer as requests, never blocking the worker;
+ * when a pass took a full batch it goes again at the next tick.
+ */
+#include <kore/kore.h>
+#include <kore/pgsql.h>
+
+#include "compactor.h"
+
+#define COMPACT_INTERVAL_MS	1000
+#define COMPACT_SQL		"SELECT amp.compact_rollups(20000)"
+
+static void	compact_tick(void *, u_int64_t);
+static void	compact_state(struct kore_pgsql *, void *);
+static void	compact_end(struct kore_pgsql *);
+
+static struct kore_pgsql	compact_sql;
+static int			compact_busy;
+
+void
+compactor_start(void)
+{
+	if (worker == NULL || worker->id != 1)
+		return;
+	kore_timer_add(compact_tick, COMPACT_INTERVAL_MS, NULL, 0);
+}
+
+static void
+compact_end(struct kore_pgsql *sql)
+{
+	kore_pgsql_cleanup(sql);
+	compact_busy = 0;
+}
+
+static void
+compact_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+
+	if (compact_busy)
+		return;
+	compact_busy = 1;
+	kore_pgsql_init(&compact_sql);
+	kore_pgsql_bind_callback(&compact_sql, compact_state, NULL);
+	/* No free connection, or no database: try again next tick. */
+	if (!kore_pgsql_setup(&compact_sql, "db", KORE_PGSQL_ASYNC) ||
+	    !kore_pgsql_query(&compact_sql, COMPACT_SQL))
+		compact_end(&compact_sql);
+}
+
+static void
+compact_state(struct kore_pgsql *sql, void *arg)
+{
+	(void)arg;
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_INIT:
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		kore_log(LOG_NOTICE, "rollup compaction failed: %s",
+		    sql->error != NULL ? sql->error : "unknown error");
+		compact_end(sql);
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		compact_end(sql);
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
+}
