@@ -14,6 +14,12 @@
 #           Alternating rounds (COPY, ingest, COPY, ingest, ...), each into
 #           a fresh tenant; the medians are compared.
 #   http    GET /healthz requests/s (what the framework allows)
+#   reads   GET /v1/indicators (90-day window) and /v1/indicators/series
+#           (daily, 90 days) p50/p95/p99 at 10^5, 10^6 and 10^7 stored
+#           events of one org (1 000 members, 5 channels, one year), loaded
+#           with SQL (generate_series) and rolled up through the same
+#           rollup_apply as ingestion; the p95 ratio 10^7 / 10^5 against
+#           the target (<= 1.5). BENCH_READ_LEVELS overrides the sizes.
 #
 # A new section is a function section_NAME that uses the shared cluster and
 # service ($owner_url, $app_url, $base, token_for ORG, $svc_pid, sql_owner,
@@ -29,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
-ALL_SECTIONS=(ingest http)
+ALL_SECTIONS=(ingest http reads)
 
 EVENTS=${BENCH_EVENTS:-200000}
 BATCH=${BENCH_BATCH:-500}
@@ -335,6 +341,105 @@ section_http() {
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	row "HTTP ceiling: GET /healthz" "$(fmt_int "$rps") requests/s" \
 	    "wrk -t2 -c$HTTP_CONNS -d${HTTP_SECS}s from the same machine; p99 $p99"
+}
+
+# Events for the reads section, added to tenant "reads" up to $1 in total:
+# deterministic (setseed), spread like the generator's: skewed members, five
+# channels, the year 2024, all kinds; then rolled up day by day through
+# amp.rollup_apply (what ingestion calls) and the log folded.
+reads_load() {
+	local want=$1 have step
+	have=$(sql_owner -c "SELECT count(*) FROM amp.events WHERE org_id = 'reads'")
+	step=$((want - have))
+	[ "$step" -gt 0 ] || return 0
+	log "reads: adding $step events (to $want)"
+	sql_owner >/dev/null <<SQL
+SELECT setseed(0.$want);
+SET max_parallel_workers_per_gather = 0;
+INSERT INTO amp.events (org_id, id, member, channel, action, kind,
+    occurred_at, initiative, rewarded, beneficiary, quality, level)
+SELECT 'reads', 'r$want-' || i,
+    'm' || lpad((floor(1000 * random() ^ 2))::int::text, 4, '0'),
+    (ARRAY['web', 'app', 'email', 'forum', 'chat'])[1 + floor(random() * 5)::int],
+    'act', k.kind,
+    timestamptz '2024-01-01 00:00:00+00' + random() * interval '366 days',
+    (ARRAY['self', 'self', 'self', 'prompted', 'incentivized'])[1 + floor(random() * 5)::int],
+    random() < 0.1,
+    (ARRAY['self', 'others', 'community'])[1 + floor(random() * 3)::int],
+    CASE WHEN random() < 0.3 THEN round(random()::numeric, 3) END,
+    CASE WHEN random() < 0.2 THEN 1 + floor(random() * 5)::int END
+FROM generate_series(1, $step) i,
+    LATERAL (SELECT (ARRAY['consume', 'consume', 'react', 'react', 'create',
+	'contribute', 'convert'])[1 + floor(random() * 7 + i * 0)::int] AS kind) k;
+DO \$\$
+DECLARE
+	d date;
+BEGIN
+	PERFORM amp.tenant('reads');
+	FOR d IN SELECT g::date FROM generate_series(date '2024-01-01',
+	    date '2024-12-31', interval '1 day') g LOOP
+		PERFORM amp.rollup_apply('reads', ARRAY(SELECT e FROM amp.events e
+		    WHERE e.org_id = 'reads' AND e.id LIKE 'r$want-%'
+		    AND e.occurred_at >= d::timestamp AT TIME ZONE 'UTC'
+		    AND e.occurred_at < (d + 1)::timestamp AT TIME ZONE 'UTC'), 1);
+	END LOOP;
+END
+\$\$;
+SELECT amp.compact_rollups(NULL);
+VACUUM ANALYZE amp.events, amp.day_stats, amp.member_months, amp.member_log;
+SQL
+}
+
+# p50 p95 p99 (ms) of N sequential GETs of $1 on one keep-alive connection.
+reads_latency() {
+	"$PY" - "$base$1" "$(token_for reads)" "${BENCH_READ_REQUESTS:-200}" <<'PY'
+import http.client, statistics, sys, time, urllib.parse
+url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+u = urllib.parse.urlsplit(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+path = u.path + "?" + u.query
+hdr = {"Authorization": "Bearer " + token}
+def get():
+    t = time.perf_counter()
+    conn.request("GET", path, headers=hdr)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit(f"GET {path}: {r.status}")
+    return (time.perf_counter() - t) * 1000
+for _ in range(20):
+    get()
+ms = sorted(get() for _ in range(n))
+q = lambda p: ms[min(len(ms) - 1, int(round(p / 100 * len(ms))) - 1)]
+print(f"{q(50):.1f} {q(95):.1f} {q(99):.1f}")
+PY
+}
+
+section_reads() {
+	local levels=(${BENCH_READ_LEVELS:-100000 1000000 10000000}) n ind ser
+	local first_ind="" first_ser="" last_ind last_ser target
+	local window="from=2024-09-01&to=2024-11-29"
+	for n in "${levels[@]}"; do
+		reads_load "$n"
+		ind=$(reads_latency "/v1/indicators?$window")
+		ser=$(reads_latency "/v1/indicators/series?interval=day&$window")
+		log "reads at $n events: indicators $ind, series $ser (p50 p95 p99 ms)"
+		row "GET /v1/indicators, 90 days, $(fmt_int "$n") events" \
+		    "p50 $(cut -d' ' -f1 <<<"$ind") · p95 $(cut -d' ' -f2 <<<"$ind") · p99 $(cut -d' ' -f3 <<<"$ind") ms" \
+		    "${BENCH_READ_REQUESTS:-200} sequential requests on one connection after 20 warm-up ones"
+		row "GET /v1/indicators/series, daily, 90 days, $(fmt_int "$n") events" \
+		    "p50 $(cut -d' ' -f1 <<<"$ser") · p95 $(cut -d' ' -f2 <<<"$ser") · p99 $(cut -d' ' -f3 <<<"$ser") ms" \
+		    "the same; 90 daily buckets"
+		[ -n "$first_ind" ] || { first_ind=$ind; first_ser=$ser; }
+		last_ind=$ind last_ser=$ser
+	done
+	target() { calc "'%.2f' % ($2 / $1)"; }
+	local ri rs
+	ri=$(calc "'%.2f' % ($(cut -d' ' -f2 <<<"$last_ind") / $(cut -d' ' -f2 <<<"$first_ind"))")
+	rs=$(calc "'%.2f' % ($(cut -d' ' -f2 <<<"$last_ser") / $(cut -d' ' -f2 <<<"$first_ser"))")
+	row "**p95 at $(fmt_int "${levels[-1]}") ÷ p95 at $(fmt_int "${levels[0]}")**" \
+	    "**indicators $ri · series $rs**" \
+	    "target ≤ 1.5: **$(calc "'met' if max($ri, $rs) <= 1.5 else 'NOT met'")**"
 }
 
 start_cluster

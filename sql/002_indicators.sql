@@ -4,7 +4,9 @@
 -- day_stats: per org, UTC day, channel and campaign ('' = none), the counts
 -- autonomy, purpose, extrinsic pressure and the free-choice rate rest on.
 --
--- member_months: per org, member, UTC month, channel and campaign, arrays of
+-- member_months: per org, member, UTC month, channel and campaign (and one
+-- row of all channels and campaigns together, channel = campaign = '', so
+-- an unfiltered read takes one row per member and month), arrays of
 -- 31 running totals (day 1..d of the month) of events, competence-signalled
 -- events, the signal sum, events of each depth, free-choice events and
 -- active events under pressure (for crowding-out). Any span of days inside
@@ -51,8 +53,8 @@ CREATE TABLE amp.member_months (
 	k4		int[] NOT NULL,	-- contribute
 	fc		int[] NOT NULL,	-- free-choice events
 	pr		int[] NOT NULL,	-- active events under pressure
-	PRIMARY KEY (org_id, month, channel, campaign, member)
-) WITH (fillfactor = 50);	-- room for HOT updates: ingestion rewrites rows
+	PRIMARY KEY (org_id, channel, month, campaign, member)
+) WITH (fillfactor = 90);
 CREATE INDEX member_months_campaign ON amp.member_months
     (org_id, campaign, month) WHERE campaign <> '';
 
@@ -195,6 +197,9 @@ RETURNS TABLE (org_id text, month date, channel text, campaign text,
     k2 int[], k3 int[], k4 int[], fc int[], pr int[])
 LANGUAGE plpgsql IMMUTABLE AS $body$
 BEGIN
+	IF cardinality(p) IS NULL OR cardinality(p) = 0 THEN
+		RETURN;
+	END IF;
 	RETURN QUERY
 	WITH per_day AS (
 		SELECT l.org_id, date_trunc('month', l.day)::date AS month,
@@ -264,6 +269,14 @@ BEGIN
 END
 $$;
 
+-- Log rows plus, for each, its share of the member's all-channels row.
+CREATE FUNCTION amp.with_totals(p amp.member_log[]) RETURNS amp.member_log[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p || ARRAY(SELECT ROW(l.org_id, l.day, '', '', l.member, l.ev,
+	    l.sig_n, l.sig_sum, l.k1, l.k2, l.k3, l.k4, l.fc, l.pr)::amp.member_log
+	    FROM unnest(p) l)
+$$;
+
 -- Folds up to p_limit log rows (all when NULL) into member_months and
 -- returns how many it folded. Safe beside ingestion, reads and
 -- other compactors: the rows it takes are locked (others skip them) and
@@ -289,8 +302,8 @@ BEGIN
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
 	SELECT x.org_id, x.month, x.channel, x.campaign, x.member, x.ev,
 	    x.sig_n, x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
-	FROM amp.month_running(taken) x
-	ORDER BY x.org_id, x.month, x.channel, x.campaign, x.member
+	FROM amp.month_running(amp.with_totals(taken)) x
+	ORDER BY x.org_id, x.channel, x.month, x.campaign, x.member
 	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
 	    ev = amp.vadd(t.ev, excluded.ev),
 	    sig_n = amp.vadd(t.sig_n, excluded.sig_n),
@@ -315,7 +328,8 @@ GRANT EXECUTE ON FUNCTION amp.compact_rollups(int) TO amp_app;
 
 -- An org's member rollup rows for the months that meet [p_from, p_to):
 -- member_months plus the log rows not yet folded in. Sums over several
--- rows of one member are what every reader takes, so the two add up.
+-- rows of one member are what every reader takes, so the two add up. A
+-- reader takes either the all-channels rows (channel '') or the others.
 CREATE FUNCTION amp.member_rollup(p_org text, p_from date, p_to date)
 RETURNS TABLE (month date, channel text, campaign text, member text,
     ev int[], sig_n int[], sig_sum float8[], k1 int[], k2 int[], k3 int[],
@@ -329,10 +343,10 @@ LANGUAGE sql STABLE AS $$
 	UNION ALL
 	SELECT r.month, r.channel, r.campaign, r.member, r.ev, r.sig_n,
 	    r.sig_sum, r.k1, r.k2, r.k3, r.k4, r.fc, r.pr
-	FROM amp.month_running(ARRAY(SELECT l FROM amp.member_log l
-	    WHERE l.org_id = p_org
+	FROM amp.month_running(amp.with_totals(ARRAY(SELECT l
+	    FROM amp.member_log l WHERE l.org_id = p_org
 	    AND l.day >= date_trunc('month', p_from)::date
-	    AND l.day < p_to)) r
+	    AND l.day < p_to))) r
 $$;
 
 -- Window bounds for indicator reads: UTC days covering the instants asked.
@@ -392,8 +406,11 @@ BEGIN
 			    sum(amp.span(m.k4, m.month, p_from, mid)) AS d1,
 			    sum(amp.span(m.k4, m.month, mid, p_to)) AS d2
 			FROM amp.member_rollup(p_org, p_from, p_to) m
-			WHERE (p_channel IS NULL OR m.channel = p_channel)
-			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
+			WHERE CASE WHEN p_channel IS NULL AND p_campaign IS NULL
+				THEN m.channel = ''
+			    ELSE m.channel <> ''
+				AND (p_channel IS NULL OR m.channel = p_channel)
+				AND (p_campaign IS NULL OR m.campaign = p_campaign) END
 			GROUP BY m.member
 		), depth AS (
 			SELECT per.*,
@@ -645,9 +662,9 @@ BEGIN
 		    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
 		FROM (SELECT DISTINCT member FROM amp.events
 		    WHERE org_id = p_org) m,
-		    LATERAL amp.month_running(ARRAY(SELECT amp.log_deltas(p_org,
-			ARRAY(SELECT e FROM amp.events e
-			WHERE e.org_id = p_org AND e.member = m.member), 1))) x
+		    LATERAL amp.month_running(amp.with_totals(ARRAY(SELECT
+			amp.log_deltas(p_org, ARRAY(SELECT e FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member), 1)))) x
 	), stored AS (
 		SELECT month, channel, campaign, member, ev, sig_n, sig_sum, k1, k2,
 		    k3, k4, fc, pr

@@ -426,7 +426,8 @@ BEGIN
 		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
 			AS in_campaign
 		FROM amp.member_rollup(p_org, day_from, day_to) m
-		WHERE amp.span(m.ev, m.month, day_from, day_to) > 0
+		WHERE m.channel <> ''
+		    AND amp.span(m.ev, m.month, day_from, day_to) > 0
 		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,

@@ -76,12 +76,17 @@ BEGIN
 			FILTER (WHERE r.campaign = p_id) AS attributed_ever,
 		    sum(amp.span(r.k2, r.month, s - lw, s)
 			+ amp.span(r.k3, r.month, s - lw, s)
-			+ amp.span(r.k4, r.month, s - lw, s)) AS active_pre,
+			+ amp.span(r.k4, r.month, s - lw, s))
+			FILTER (WHERE r.channel = '') AS active_pre,
 		    sum(amp.span(r.k2, r.month, s, e) + amp.span(r.k3, r.month, s, e)
-			+ amp.span(r.k4, r.month, s, e)) AS active_during,
-		    sum(amp.span(r.pr, r.month, s, e)) AS pressure_during,
-		    sum(amp.span(r.fc, r.month, s - lw, s)) AS fc_pre,
-		    sum(amp.span(r.fc, r.month, e, e + lw)) AS fc_post
+			+ amp.span(r.k4, r.month, s, e))
+			FILTER (WHERE r.channel = '') AS active_during,
+		    sum(amp.span(r.pr, r.month, s, e))
+			FILTER (WHERE r.channel = '') AS pressure_during,
+		    sum(amp.span(r.fc, r.month, s - lw, s))
+			FILTER (WHERE r.channel = '') AS fc_pre,
+		    sum(amp.span(r.fc, r.month, e, e + lw))
+			FILTER (WHERE r.channel = '') AS fc_post
 		FROM rows r
 		GROUP BY r.member
 	), grouped AS (

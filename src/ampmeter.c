@@ -23,7 +23,8 @@
 /*
  * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
  * through glibc's DNS client (sendmmsg); glibc starts the task threads that
- * run long renders with clone3 and rseq.
+ * run long renders with clone3 and rseq, and grows or trims large blocks
+ * (big JSON documents) with mremap and madvise.
  */
 KORE_SECCOMP_FILTER("ampmeter",
 	KORE_SYSCALL_ALLOW(newfstatat),
@@ -31,6 +32,8 @@ KORE_SECCOMP_FILTER("ampmeter",
 	KORE_SYSCALL_ALLOW(sendmmsg),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(madvise),
 );
 
 void	kore_parent_configure(int, char **);

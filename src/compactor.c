@@ -3,15 +3,18 @@
  * log to amp.member_months, so the folding is only a matter of keeping the
  * log short. One worker runs amp.compact_rollups() every second on the
  * same asynchronous database layer as requests, never blocking the worker;
- * when a pass took a full batch it goes again at the next tick.
+ * when a pass took a full batch it goes again at once.
  */
 #include <kore/kore.h>
 #include <kore/pgsql.h>
 
+#include <string.h>
+
 #include "compactor.h"
 
 #define COMPACT_INTERVAL_MS	1000
-#define COMPACT_SQL		"SELECT amp.compact_rollups(20000)"
+#define COMPACT_BATCH		"20000"
+#define COMPACT_SQL		"SELECT amp.compact_rollups(" COMPACT_BATCH ")"
 
 static void	compact_tick(void *, u_int64_t);
 static void	compact_state(struct kore_pgsql *, void *);
@@ -19,6 +22,7 @@ static void	compact_end(struct kore_pgsql *);
 
 static struct kore_pgsql	compact_sql;
 static int			compact_busy;
+static int			compact_again;	/* the last pass was full */
 
 void
 compactor_start(void)
@@ -33,6 +37,11 @@ compact_end(struct kore_pgsql *sql)
 {
 	kore_pgsql_cleanup(sql);
 	compact_busy = 0;
+	if (compact_again) {
+		/* Not from inside this query's own callback: a moment later. */
+		compact_again = 0;
+		kore_timer_add(compact_tick, 1, NULL, KORE_TIMER_ONESHOT);
+	}
 }
 
 static void
@@ -68,6 +77,11 @@ compact_state(struct kore_pgsql *sql, void *arg)
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
 		compact_end(sql);
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		compact_again = kore_pgsql_ntuples(sql) == 1 &&
+		    strcmp(kore_pgsql_getvalue(sql, 0, 0), COMPACT_BATCH) == 0;
+		kore_pgsql_continue(sql);
 		break;
 	default:
 		kore_pgsql_continue(sql);

@@ -140,7 +140,8 @@ def workdir():
     base = Path(tempfile.mkdtemp(prefix="ampmeter-test-"))
     base.chmod(0o755)  # the postgres user must reach its data directory
     yield base
-    shutil.rmtree(base, ignore_errors=True)
+    if os.environ.get("AMP_TEST_KEEP") != "1":
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
