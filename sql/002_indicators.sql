@@ -72,12 +72,17 @@ CREATE TABLE amp.member_log (
 	k3		int NOT NULL,
 	k4		int NOT NULL,
 	fc		int NOT NULL,
-	pr		int NOT NULL
+	pr		int NOT NULL,
+	-- Folding order: an index scan from the oldest skips the dead rows
+	-- that earlier folds left, which a sequential scan would wade through.
+	seq		bigserial NOT NULL
 );
 CREATE INDEX member_log_day ON amp.member_log (org_id, day);
+CREATE INDEX member_log_seq ON amp.member_log (seq);
 
 SELECT amp.tenant_table(t)
 FROM unnest(ARRAY['day_stats', 'member_months', 'member_log']) t;
+GRANT USAGE ON SEQUENCE amp.member_log_seq_seq TO amp_app;
 
 -- Element-wise sum of two running-total arrays, spelled out element by
 -- element: PostgreSQL inlines it, some ten times faster than unnest().
@@ -160,42 +165,36 @@ LANGUAGE sql IMMUTABLE AS $$
 		AND e.campaign IS NULL))::int,
 	    (p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
 		'contribute') AND (e.initiative = 'incentivized'
-		OR e.rewarded)))::int
+		OR e.rewarded)))::int,
+	    0::bigint
 	FROM unnest(p) AS e
 	GROUP BY 2, 3, 4, 5
 $$;
 
--- A member's day tallies (log rows) as the month rows' running totals. A
--- member-month touched on one day only is a step (zeros, then the tally);
--- others take one filtered sum per day of the month and metric, spelled
--- out by the generator below: far cheaper than joining rows to the 31
--- days. PL/pgSQL, so the large plan is cached per connection.
-DO $gen$
-DECLARE
-	metrics text[] := ARRAY['ev', 'sig_n', 'sig_sum', 'k1', 'k2', 'k3', 'k4',
-	    'fc', 'pr'];
-	cols text;
-	steps text;
-BEGIN
-	SELECT string_agg(format('array_fill(0::%s, ARRAY[d.d - 1]) || '
-	    'array_fill(d.%I::%s, ARRAY[32 - d.d]) AS %I',
-	    CASE m WHEN 'sig_sum' THEN 'float8' ELSE 'int' END, m,
-	    CASE m WHEN 'sig_sum' THEN 'float8' ELSE 'int' END, m), E',\n\t    '
-	    ORDER BY o)
-	INTO steps FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
-	SELECT string_agg(format('ARRAY[%s]::%s AS %I',
-	    (SELECT string_agg(format('coalesce(sum(d.%I) FILTER (WHERE d.d <= %s), 0)',
-		m, i), ', ') FROM generate_series(1, 31) i),
-	    CASE m WHEN 'sig_sum' THEN 'float8[]' ELSE 'int[]' END, m), E',\n\t    '
-	    ORDER BY o)
-	INTO cols FROM unnest(metrics) WITH ORDINALITY AS u(m, o);
+-- Concatenation of arrays, as an aggregate (array_cat is built in).
+CREATE AGGREGATE amp.cat(anycompatiblearray) (
+	SFUNC = array_cat,
+	STYPE = anycompatiblearray
+);
 
-	EXECUTE format($f$
+-- One stretch of a running-total array: the total c reached on day d holds
+-- until the next day with a tally (next_d), after zeros on the first.
+CREATE FUNCTION amp.segment(first boolean, d int, next_d int, c anyelement)
+RETURNS anyarray
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT array_fill(c - c, ARRAY[CASE WHEN first THEN d - 1 ELSE 0 END])
+	    || array_fill(c, ARRAY[next_d - d])
+$$;
+
+-- A set of day tallies (log rows) as month rows of running totals: per
+-- member month, the running sums over its days (a window sum), each held
+-- until the next day with a tally, concatenated. Only built-in C functions
+-- per row, so folding a large log stays cheap.
 CREATE FUNCTION amp.month_running(p amp.member_log[])
 RETURNS TABLE (org_id text, month date, channel text, campaign text,
     member text, ev int[], sig_n int[], sig_sum float8[], k1 int[],
     k2 int[], k3 int[], k4 int[], fc int[], pr int[])
-LANGUAGE plpgsql IMMUTABLE AS $body$
+LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
 	IF cardinality(p) IS NULL OR cardinality(p) = 0 THEN
 		RETURN;
@@ -205,29 +204,40 @@ BEGIN
 		SELECT l.org_id, date_trunc('month', l.day)::date AS month,
 		    l.channel, l.campaign, l.member,
 		    extract(day FROM l.day)::int AS d,
-		    sum(l.ev) AS ev, sum(l.sig_n) AS sig_n, sum(l.sig_sum) AS sig_sum,
-		    sum(l.k1) AS k1, sum(l.k2) AS k2, sum(l.k3) AS k3,
-		    sum(l.k4) AS k4, sum(l.fc) AS fc, sum(l.pr) AS pr
+		    sum(l.ev)::int AS ev, sum(l.sig_n)::int AS sig_n,
+		    sum(l.sig_sum) AS sig_sum, sum(l.k1)::int AS k1,
+		    sum(l.k2)::int AS k2, sum(l.k3)::int AS k3,
+		    sum(l.k4)::int AS k4, sum(l.fc)::int AS fc, sum(l.pr)::int AS pr
 		FROM unnest(p) AS l
 		GROUP BY 1, 2, 3, 4, 5, 6
-	), counted AS (
-		SELECT d.*, count(*) OVER (PARTITION BY d.org_id, d.month,
-		    d.channel, d.campaign, d.member) AS days
-		FROM per_day d
+	), run AS (
+		SELECT x.org_id, x.month, x.channel, x.campaign, x.member, x.d,
+		    lead(x.d, 1, 32) OVER w AS next_d,
+		    row_number() OVER w = 1 AS first,
+		    (sum(x.ev) OVER w)::int AS ev,
+		    (sum(x.sig_n) OVER w)::int AS sig_n,
+		    sum(x.sig_sum) OVER w AS sig_sum,
+		    (sum(x.k1) OVER w)::int AS k1, (sum(x.k2) OVER w)::int AS k2,
+		    (sum(x.k3) OVER w)::int AS k3, (sum(x.k4) OVER w)::int AS k4,
+		    (sum(x.fc) OVER w)::int AS fc, (sum(x.pr) OVER w)::int AS pr
+		FROM per_day x
+		WINDOW w AS (PARTITION BY x.org_id, x.month, x.channel, x.campaign,
+		    x.member ORDER BY x.d)
 	)
-		SELECT d.org_id, d.month, d.channel, d.campaign, d.member,
-	    %s
-	FROM counted d WHERE d.days = 1
-	UNION ALL
-	SELECT d.org_id, d.month, d.channel, d.campaign, d.member,
-	    %s
-	FROM counted d WHERE d.days > 1
+	SELECT r.org_id, r.month, r.channel, r.campaign, r.member,
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.ev) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.sig_n) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.sig_sum) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.k1) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.k2) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.k3) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.k4) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.fc) ORDER BY r.d),
+	    amp.cat(amp.segment(r.first, r.d, r.next_d, r.pr) ORDER BY r.d)
+	FROM run r
 	GROUP BY 1, 2, 3, 4, 5;
 END
-$body$
-$f$, steps, cols);
-END
-$gen$;
+$$;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
 -- Rows are touched in key order so concurrent batches cannot deadlock.
@@ -260,7 +270,11 @@ BEGIN
 	-- than deleting the member's rows whole: an event of the same member
 	-- that a concurrent batch commits meanwhile (invisible to the
 	-- erasure's DELETE, so it stays stored) keeps its share.
-	INSERT INTO amp.member_log SELECT * FROM amp.log_deltas(p_org, p, p_sign);
+	INSERT INTO amp.member_log (org_id, day, channel, campaign, member, ev,
+	    sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
+	SELECT org_id, day, channel, campaign, member, ev, sig_n, sig_sum, k1,
+	    k2, k3, k4, fc, pr
+	FROM amp.log_deltas(p_org, p, p_sign);
 
 	IF p_sign < 0 THEN
 		DELETE FROM amp.day_stats d
@@ -273,8 +287,8 @@ $$;
 CREATE FUNCTION amp.with_totals(p amp.member_log[]) RETURNS amp.member_log[]
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT p || ARRAY(SELECT ROW(l.org_id, l.day, '', '', l.member, l.ev,
-	    l.sig_n, l.sig_sum, l.k1, l.k2, l.k3, l.k4, l.fc, l.pr)::amp.member_log
-	    FROM unnest(p) l)
+	    l.sig_n, l.sig_sum, l.k1, l.k2, l.k3, l.k4, l.fc, l.pr,
+	    l.seq)::amp.member_log FROM unnest(p) l)
 $$;
 
 -- Folds up to p_limit log rows (all when NULL) into member_months and
@@ -283,14 +297,15 @@ $$;
 -- moved in one statement. It works across orgs, as maintenance, so it runs
 -- as the owner of the tables.
 CREATE FUNCTION amp.compact_rollups(p_limit int DEFAULT 20000) RETURNS int
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, amp AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, amp SET work_mem = '64MB' AS $$
 DECLARE
 	taken amp.member_log[];
 BEGIN
 	WITH t AS (
 		DELETE FROM amp.member_log l
 		WHERE l.ctid = ANY (ARRAY(SELECT x.ctid FROM amp.member_log x
-		    LIMIT p_limit FOR UPDATE SKIP LOCKED))
+		    ORDER BY x.seq LIMIT p_limit FOR UPDATE SKIP LOCKED))
 		RETURNING l.*
 	)
 	SELECT array_agg(ROW(t.*)::amp.member_log) INTO taken FROM t;

@@ -35,6 +35,8 @@ compactor_start(void)
 static void
 compact_end(struct kore_pgsql *sql)
 {
+	/* Kore calls back from inside cleanup: unbind first, or re-enter. */
+	sql->cb = NULL;
 	kore_pgsql_cleanup(sql);
 	compact_busy = 0;
 	if (compact_again) {
@@ -50,8 +52,17 @@ compact_tick(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 
-	if (compact_busy)
+	if (compact_busy) {
+		/* A dropped connection ends a query without calling back. */
+		if (compact_sql.state == KORE_PGSQL_STATE_ERROR &&
+		    compact_sql.conn == NULL) {
+			kore_log(LOG_NOTICE, "rollup compaction: %s",
+			    compact_sql.error != NULL ? compact_sql.error :
+			    "connection lost");
+			compact_end(&compact_sql);
+		}
 		return;
+	}
 	compact_busy = 1;
 	kore_pgsql_init(&compact_sql);
 	kore_pgsql_bind_callback(&compact_sql, compact_state, NULL);
