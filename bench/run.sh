@@ -238,10 +238,24 @@ count_events() {
 	    WHERE org_id = '$1' AND id LIKE '$2%'"
 }
 
+# Waits until the service has folded the member rollup log, so that the
+# folding an ingest round leaves behind does not run during (and slow) the
+# next COPY round.
+log_drain() {
+	local n
+	for _ in $(seq 600); do
+		n=$(sql_super -c "SELECT count(*) FROM amp.member_log")
+		[ "$n" -eq 0 ] && return 0
+		sleep 0.2
+	done
+	die "the member rollup log did not drain ($n rows left)"
+}
+
 # One COPY round into tenant $1: sets copy_eps, copy_cpu.
 copy_round() {
 	local org=$1 cols t0 t1 pg0 pg1 stored
 	cols=$(meta copy_columns)
+	log_drain
 	sql_super -c CHECKPOINT
 	pg0=$(pg_ticks)
 	t0=$(now_ns)

@@ -292,16 +292,22 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Folds up to p_limit log rows (all when NULL) into member_months and
--- returns how many it folded. Safe beside ingestion, reads and
--- other compactors: the rows it takes are locked (others skip them) and
--- moved in one statement. It works across orgs, as maintenance, so it runs
--- as the owner of the tables.
+-- returns how many it folded (0 when another compaction is running). Safe
+-- beside ingestion and reads: the rows it takes move in one statement. It
+-- works across orgs, as maintenance, so it runs as the owner of the tables.
 CREATE FUNCTION amp.compact_rollups(p_limit int DEFAULT 20000) RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, amp SET work_mem = '64MB' AS $$
 DECLARE
 	taken amp.member_log[];
 BEGIN
+	-- One compactor at a time; another would only wait on its rows. A
+	-- full fold (checks, rebuilds) waits its turn; a periodic one skips.
+	IF p_limit IS NULL THEN
+		PERFORM pg_advisory_xact_lock(7245002);
+	ELSIF NOT pg_try_advisory_xact_lock(7245002) THEN
+		RETURN 0;
+	END IF;
 	WITH t AS (
 		DELETE FROM amp.member_log l
 		WHERE l.ctid = ANY (ARRAY(SELECT x.ctid FROM amp.member_log x
