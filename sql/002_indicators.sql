@@ -54,7 +54,13 @@ CREATE TABLE amp.member_months (
 	fc		int[] NOT NULL,	-- free-choice events
 	pr		int[] NOT NULL,	-- active events under pressure
 	PRIMARY KEY (org_id, channel, month, campaign, member)
-) WITH (fillfactor = 90);
+) PARTITION BY LIST (channel);
+-- The all-channels rows apart: an unfiltered read's rows sit together in a
+-- small table that stays in memory, whatever the volume of the others.
+CREATE TABLE amp.member_months_all PARTITION OF amp.member_months
+    FOR VALUES IN ('') WITH (fillfactor = 90);
+CREATE TABLE amp.member_months_channels PARTITION OF amp.member_months
+    DEFAULT WITH (fillfactor = 90);
 CREATE INDEX member_months_campaign ON amp.member_months
     (org_id, campaign, month) WHERE campaign <> '';
 
