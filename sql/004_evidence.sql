@@ -198,29 +198,21 @@ CREATE FUNCTION amp.list_beliefs(p_org text, p_limit int, p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	k text[];
+	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL THEN
-		k := amp.cursor_decode(p_cursor, 1);
-		IF k IS NULL THEN
-			RETURN QUERY SELECT 400, amp.bad_cursor();
-			RETURN;
-		END IF;
+	IF p_cursor IS NOT NULL AND k IS NULL THEN
+		RETURN QUERY SELECT 400, amp.bad_cursor();
+		RETURN;
 	END IF;
-	RETURN QUERY
-	WITH page AS (
-		SELECT b, row_number() OVER (ORDER BY b.id) AS n
-		FROM amp.beliefs b
-		WHERE b.org_id = p_org AND (k IS NULL OR b.id > k[1])
-		ORDER BY b.id LIMIT p_limit + 1
-	)
-	SELECT 200, jsonb_build_object(
-	    'data', coalesce(jsonb_agg(amp.belief_data(p_org, b) ORDER BY n)
-		FILTER (WHERE n <= p_limit), '[]'),
-	    'next_cursor', CASE WHEN count(*) > p_limit THEN amp.cursor_encode(
-		(max((b).id) FILTER (WHERE n = p_limit))) END)
-	FROM page;
+	-- The row past the page only says there is a next page: no evaluation.
+	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
+	    'k', jsonb_build_array(b.id), 'd', CASE WHEN b.n <= p_limit
+		THEN amp.belief_data(p_org, b.belief) END) ORDER BY b.id)
+	    FROM (SELECT x AS belief, x.id, row_number() OVER (ORDER BY x.id) AS n
+		FROM amp.beliefs x
+		WHERE x.org_id = p_org AND (k IS NULL OR x.id > k[1])
+		ORDER BY x.id LIMIT p_limit + 1) b), p_limit);
 END
 $$;
 
