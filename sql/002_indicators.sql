@@ -85,6 +85,10 @@ CREATE TABLE amp.member_log (
 );
 CREATE INDEX member_log_day ON amp.member_log (org_id, day);
 CREATE INDEX member_log_seq ON amp.member_log (seq);
+-- Every row is deleted within seconds of its insertion: vacuum it often,
+-- whatever its (small) size.
+ALTER TABLE amp.member_log SET (autovacuum_vacuum_scale_factor = 0,
+    autovacuum_vacuum_threshold = 10000, autovacuum_vacuum_cost_delay = 0);
 
 SELECT amp.tenant_table(t)
 FROM unnest(ARRAY['day_stats', 'member_months', 'member_log']) t;
