@@ -184,6 +184,17 @@ LANGUAGE sql IMMUTABLE AS $$
 		SELECT jsonb_array_elements_text(p_rows->(p_limit - 1)->'k'))) END)
 $$;
 
+-- The answer of a list: 400 when the cursor given is not one of ours (its
+-- keys p_key did not decode), else the page.
+CREATE FUNCTION amp.page_answer(p_cursor text, p_key text[], p_rows jsonb,
+    p_limit int) RETURNS TABLE (status int, body jsonb)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 400, amp.bad_cursor() WHERE p_cursor IS NOT NULL AND p_key IS NULL
+	UNION ALL
+	SELECT 200, amp.page(p_rows, p_limit)
+	WHERE p_cursor IS NULL OR p_key IS NOT NULL
+$$;
+
 CREATE FUNCTION amp.epoch_us(p timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT (extract(epoch FROM p) * 1000000)::bigint::text
@@ -258,14 +269,12 @@ DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL AND k IS NULL THEN
-		RETURN QUERY SELECT 400, amp.bad_cursor();
-		RETURN;
-	END IF;
-	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
-	    'k', jsonb_build_array(c.id), 'd', amp.campaign_json(c)) ORDER BY c.id)
+	-- A bad cursor decodes to no keys, so no row is read for it.
+	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
+	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(c.id),
+	    'd', amp.campaign_json(c)) ORDER BY c.id)
 	    FROM (SELECT * FROM amp.campaigns x
-		WHERE x.org_id = p_org AND (k IS NULL OR x.id > k[1])
+		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.id > k[1])
 		ORDER BY x.id LIMIT p_limit + 1) c), p_limit);
 END
 $$;
@@ -321,15 +330,13 @@ DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL AND k IS NULL THEN
-		RETURN QUERY SELECT 400, amp.bad_cursor();
-		RETURN;
-	END IF;
-	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
-	    'k', jsonb_build_array(m.metric), 'd', amp.kpi_json(m))
+	-- A bad cursor decodes to no keys, so no row is read for it.
+	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
+	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(m.metric),
+	    'd', amp.kpi_json(m))
 	    ORDER BY m.metric)
 	    FROM (SELECT * FROM amp.kpis x
-		WHERE x.org_id = p_org AND (k IS NULL OR x.metric > k[1])
+		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.metric > k[1])
 		ORDER BY x.metric LIMIT p_limit + 1) m), p_limit);
 END
 $$;

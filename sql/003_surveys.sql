@@ -185,15 +185,13 @@ DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL AND k IS NULL THEN
-		RETURN QUERY SELECT 400, amp.bad_cursor();
-		RETURN;
-	END IF;
-	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
-	    'k', jsonb_build_array(d.id), 'd', amp.instrument_json(p_org, d))
+	-- A bad cursor decodes to no keys, so no row is read for it.
+	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
+	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(d.id),
+	    'd', amp.instrument_json(p_org, d))
 	    ORDER BY d.id)
 	    FROM (SELECT * FROM amp.instrument_defs(p_org) x
-		WHERE k IS NULL OR x.id > k[1]
+		WHERE p_cursor IS NULL OR x.id > k[1]
 		ORDER BY x.id LIMIT p_limit + 1) d), p_limit);
 END
 $$;

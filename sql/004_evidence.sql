@@ -201,17 +201,15 @@ DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 BEGIN
 	PERFORM amp.tenant(p_org);
-	IF p_cursor IS NOT NULL AND k IS NULL THEN
-		RETURN QUERY SELECT 400, amp.bad_cursor();
-		RETURN;
-	END IF;
-	-- The row past the page only says there is a next page: no evaluation.
-	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
-	    'k', jsonb_build_array(b.id), 'd', CASE WHEN b.n <= p_limit
+	-- A bad cursor decodes to no keys, so no row is read for it; the row
+	-- past the page only says there is a next page: no evaluation.
+	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
+	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(b.id),
+	    'd', CASE WHEN b.n <= p_limit
 		THEN amp.belief_data(p_org, b.belief) END) ORDER BY b.id)
 	    FROM (SELECT x AS belief, x.id, row_number() OVER (ORDER BY x.id) AS n
 		FROM amp.beliefs x
-		WHERE x.org_id = p_org AND (k IS NULL OR x.id > k[1])
+		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.id > k[1])
 		ORDER BY x.id LIMIT p_limit + 1) b), p_limit);
 END
 $$;
