@@ -468,7 +468,7 @@ belief_input(const char *indicator, const char *expect)
 	    "change_point", "2026-03-01T00:00:00Z", "days"));
 }
 
-/* One day as amp.window_data gives it, with only the counts that matter. */
+/* One day as amp.windows_data gives it, with only the counts that matter. */
 static void
 add_day(json_t *b, const char *side, long long events, long long active,
     long long active_self, long long free_choice)

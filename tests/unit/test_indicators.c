@@ -80,7 +80,7 @@ str(const json_t *doc, const char *key)
 	return (json_string_value(v));
 }
 
-/* The document amp.window_data gives for one window. */
+/* The document amp.windows_data gives for one window. */
 static json_t *
 window_data(int days, json_int_t events, json_int_t active,
     json_int_t active_self, json_int_t active_pressure, json_int_t contrib,
