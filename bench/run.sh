@@ -244,7 +244,7 @@ count_events() {
 log_drain() {
 	local n
 	for _ in $(seq 600); do
-		n=$(sql_super -c "SELECT count(*) FROM amp.member_log")
+		n=$(sql_super -c "SELECT count(*) FROM amp.member_log_batch")
 		[ "$n" -eq 0 ] && return 0
 		sleep 0.2
 	done
@@ -400,7 +400,8 @@ BEGIN
 END
 \$\$;
 SELECT amp.compact_rollups(NULL);
-VACUUM ANALYZE amp.events, amp.day_stats, amp.member_months, amp.member_log;
+VACUUM ANALYZE amp.events, amp.day_stats, amp.member_months,
+    amp.member_log_batch;
 SQL
 	reads_quiesce
 }

@@ -1,10 +1,10 @@
 /*
- * Ingestion appends member-level tallies to amp.member_log; reads add the
- * log to amp.member_months, so the folding is only a matter of keeping the
- * log short. One worker runs amp.compact_rollups() every 3 seconds (more
- * of a member-month's days fold at once) on the
- * same asynchronous database layer as requests, never blocking the worker;
- * when a pass took a full batch it goes again at once.
+ * Ingestion appends member-level tallies to amp.member_log_batch (one row
+ * per ingest batch); reads add the unfolded tallies to amp.member_months,
+ * so the folding is only a matter of keeping the log short. One worker runs
+ * amp.compact_rollups() every 3 seconds (more of a member-month's days fold
+ * at once) on the same asynchronous database layer as requests, never
+ * blocking the worker; when a pass took a full batch it goes again at once.
  */
 #include <kore/kore.h>
 #include <kore/pgsql.h>
@@ -14,7 +14,7 @@
 #include "compactor.h"
 
 #define COMPACT_INTERVAL_MS	3000
-#define COMPACT_BATCH		"60000"
+#define COMPACT_BATCH		"120"	/* batches: some 60 000 tallies */
 #define COMPACT_SQL		"SELECT amp.compact_rollups(" COMPACT_BATCH ")"
 
 static void	compact_tick(void *, u_int64_t);
