@@ -9,6 +9,7 @@ import pytest
 import helpers as h
 from conftest import count, make_token
 from helpers import event, iso, now
+from indicator_helpers import rollups_consistent
 
 
 def events_json(events):
@@ -324,6 +325,8 @@ def test_partial_overlap_counts_right(api, db, org):
     assert r.json() == {"accepted": 2, "duplicates": 8}
     assert count(db, "events", org) == 10
     assert sorted(listed(api)) == sorted(f"e{i}" for i in range(10))
+    # Only the new events of a partly resent batch reach the rollups.
+    rollups_consistent(db, org)
 
 
 def test_concurrent_sends_of_one_batch_store_it_once(api, db, org):
@@ -350,6 +353,9 @@ def test_concurrent_sends_of_one_batch_store_it_once(api, db, org):
     assert sum(b["accepted"] for _, b in results) == 200
     assert sum(b["duplicates"] for _, b in results) == 7 * 200
     assert count(db, "events", org) == 200
+    # The sends that lost the race fell back from the plain insert: the
+    # rollups hold each event once.
+    rollups_consistent(db, org)
 
 
 def test_events_and_results_are_separate_key_spaces(api, db, org):
