@@ -453,7 +453,9 @@ $$;
 -- Batches are almost always new, so a batch is inserted plainly first; only
 -- when an id is stored already (a retry) or being stored by a concurrent
 -- batch does it roll back to the savepoint and insert with ON CONFLICT,
--- which keeps the first version of each event.
+-- which keeps the first version of each event. Rows go in id order, so two
+-- batches sharing new ids wait on each other in one order, never in a
+-- cycle (a deadlock).
 
 -- A batch's events as rows to store: the campaign's incentive gives the
 -- defaults of initiative and rewarded.
@@ -497,14 +499,16 @@ BEGIN
 	BEGIN
 		WITH ins AS (
 			INSERT INTO amp.events
-			SELECT * FROM amp.event_rows(p_org, items)
+			SELECT * FROM amp.event_rows(p_org, items) r
+			ORDER BY r.id
 			RETURNING *
 		)
 		SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
 	EXCEPTION WHEN unique_violation THEN
 		WITH ins AS (
 			INSERT INTO amp.events
-			SELECT * FROM amp.event_rows(p_org, items)
+			SELECT * FROM amp.event_rows(p_org, items) r
+			ORDER BY r.id
 			ON CONFLICT (org_id, id) DO NOTHING
 			RETURNING *
 		)

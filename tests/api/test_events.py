@@ -358,6 +358,37 @@ def test_concurrent_sends_of_one_batch_store_it_once(api, db, org):
     rollups_consistent(db, org)
 
 
+def test_concurrent_batches_sharing_ids_in_other_orders_all_succeed(api, db, org):
+    # Each sender has the same new ids in its own order. Inserted in the
+    # order sent, two batches could each wait for an id the other holds (a
+    # deadlock, answered 503); stored in id order, they cannot.
+    events = [event(i, member=f"m{i % 7}") for i in range(1000)]
+    orders = [events[k:] + events[:k] for k in range(0, 1000, 250)]
+    orders += [list(reversed(o)) for o in orders]
+    results, errors = [], []
+    start = threading.Barrier(len(orders))
+
+    def send(batch):
+        client = api.as_org(org, scopes="events:write")
+        try:
+            start.wait(10)
+            r = client.post("/v1/events", json={"events": batch})
+            results.append((r.status_code, r.json()))
+        except Exception as e:  # reported below, not lost in the thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=send, args=(o,)) for o in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert [s for s, _ in results] == [200] * len(orders), results
+    assert sum(b["accepted"] for _, b in results) == 1000
+    assert count(db, "events", org) == 1000
+    rollups_consistent(db, org)
+
+
 def test_events_and_results_are_separate_key_spaces(api, db, org):
     assert api.put("/v1/kpis/signups", json=h.kpi()).status_code == 201
     h.ingest(api, [event(1)])
