@@ -329,26 +329,32 @@ def test_partial_overlap_counts_right(api, db, org):
     rollups_consistent(db, org)
 
 
-def test_concurrent_sends_of_one_batch_store_it_once(api, db, org):
-    batch = {"events": [event(i, member=f"m{i % 13}") for i in range(200)]}
+def send_together(api, org, batches):
+    """POSTs each batch from its own thread, all at once: [(status, body)]."""
     results, errors = [], []
-    start = threading.Barrier(8)
+    start = threading.Barrier(len(batches))
 
-    def send():
+    def send(batch):
         client = api.as_org(org, scopes="events:write")
         try:
             start.wait(10)
-            r = client.post("/v1/events", json=batch)
+            r = client.post("/v1/events", json={"events": batch})
             results.append((r.status_code, r.json()))
         except Exception as e:  # reported below, not lost in the thread
             errors.append(e)
 
-    threads = [threading.Thread(target=send) for _ in range(8)]
+    threads = [threading.Thread(target=send, args=(b,)) for b in batches]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     assert not errors, errors
+    return results
+
+
+def test_concurrent_sends_of_one_batch_store_it_once(api, db, org):
+    batch = [event(i, member=f"m{i % 13}") for i in range(200)]
+    results = send_together(api, org, [batch] * 8)
     assert [s for s, _ in results] == [200] * 8, results
     assert sum(b["accepted"] for _, b in results) == 200
     assert sum(b["duplicates"] for _, b in results) == 7 * 200
@@ -365,24 +371,7 @@ def test_concurrent_batches_sharing_ids_in_other_orders_all_succeed(api, db, org
     events = [event(i, member=f"m{i % 7}") for i in range(1000)]
     orders = [events[k:] + events[:k] for k in range(0, 1000, 250)]
     orders += [list(reversed(o)) for o in orders]
-    results, errors = [], []
-    start = threading.Barrier(len(orders))
-
-    def send(batch):
-        client = api.as_org(org, scopes="events:write")
-        try:
-            start.wait(10)
-            r = client.post("/v1/events", json={"events": batch})
-            results.append((r.status_code, r.json()))
-        except Exception as e:  # reported below, not lost in the thread
-            errors.append(e)
-
-    threads = [threading.Thread(target=send, args=(o,)) for o in orders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    results = send_together(api, org, orders)
     assert [s for s, _ in results] == [200] * len(orders), results
     assert sum(b["accepted"] for _, b in results) == 1000
     assert count(db, "events", org) == 1000
