@@ -13,7 +13,7 @@ for group in "$@"; do
 	test)	pkgs+=(libcmocka-dev python3-pytest python3-requests
 		    python3-jsonschema python3-jwt python3-hypothesis
 		    python3-psycopg2 python3-yaml openssl) ;;
-	bench)	pkgs+=(wrk time) ;;
+	bench)	pkgs+=(wrk time curl python3) ;;
 	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
 		    curl openssl ca-certificates) ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
