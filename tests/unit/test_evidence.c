@@ -14,15 +14,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/evidence.h"
 #include "core/stats.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* cmocka 1.1.5 only compares floats; these need doubles. */
 #define assert_near(a, b, eps)	near((a), (b), (eps), __FILE__, __LINE__)
 
-static void	 near(double, double, double, const char *, int);
 static json_t	*impact_input(const char *, int);
 static void	 add_exposed(json_t *, double, double, double, double,
 		    double, double);
@@ -35,15 +35,6 @@ static void	 add_day(json_t *, const char *, long long, long long,
 		    long long, long long);
 static void	 add_rates(json_t *, const char *, const double *, size_t);
 static json_t	*render_belief(const json_t *);
-
-static void
-near(double got, double want, double eps, const char *file, int line)
-{
-	if (fabs(got - want) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", got, want, eps);
-	_fail(file, line);
-}
 
 /* A number at a slash-separated path, e.g. "effect/interval/low". */
 static double

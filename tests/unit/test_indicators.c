@@ -13,21 +13,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/indicators.h"
 
-/* cmocka 1.1.5 only compares floats; these need doubles. */
 #define assert_near(a, b)	near((a), (b), 1e-12, __FILE__, __LINE__)
 #define assert_null_value(doc, key, why)				\
 	null_value((doc), (key), (why), __FILE__, __LINE__)
-
-static void
-near(double got, double want, double eps, const char *file, int line)
-{
-	if (fabs(got - want) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", got, want, eps);
-	_fail(file, line);
-}
 
 /* doc[key] is {"value": null, "reason": why, ...}. */
 static void

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/stats.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -19,20 +21,9 @@
 static const double	welch_a[] = { 1, 2, 3, 4, 5 };
 static const double	welch_b[] = { 2, 4, 6, 8, 10 };
 
-/* cmocka 1.1.5 only compares floats; these need doubles. */
 #define assert_near(a, b, eps)	near((a), (b), (eps), __FILE__, __LINE__)
 
-static void	near(double, double, double, const char *, int);
 static double	gauss(struct stats_rng *);
-
-static void
-near(double got, double want, double eps, const char *file, int line)
-{
-	if (fabs(got - want) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", got, want, eps);
-	_fail(file, line);
-}
 
 /* Box-Muller; one variate per call keeps the helper stateless. */
 static double

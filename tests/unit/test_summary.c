@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/summary.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -20,7 +22,6 @@
 
 #define assert_near(a, b, eps)	near((a), (b), (eps), __FILE__, __LINE__)
 
-static void	near(double, double, double, const char *, int);
 
 /* One subscale of three items: the checked 5 x 3 alpha vector. */
 static const char	three_items[] = "[{\"id\":\"a\",\"subscale\":\"s\"},"
@@ -41,15 +42,6 @@ static const char	rai_items[] = "[{\"id\":\"i\",\"subscale\":\"intrinsic\"},"
     "{\"id\":\"e\",\"subscale\":\"external\"}]";
 static const char	rai_weights[] = "{\"intrinsic\":2,\"identified\":1,"
     "\"introjected\":-1,\"external\":-2}";
-
-static void
-near(double got, double want, double eps, const char *file, int line)
-{
-	if (fabs(got - want) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", got, want, eps);
-	_fail(file, line);
-}
 
 /* The SQL function's data, without respondents yet. */
 static json_t *

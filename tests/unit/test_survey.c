@@ -10,14 +10,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/survey.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* cmocka 1.1.5 only compares floats; these need doubles. */
 #define assert_near(a, b, eps)	near((a), (b), (eps), __FILE__, __LINE__)
 
-static void	near(double, double, double, const char *, int);
 
 static const struct survey_scale	likert7 = { 1.0, 7.0 };
 
@@ -29,15 +29,6 @@ static const double	alpha_m[] = {
 	4, 4, 5,
 	5, 5, 4
 };
-
-static void
-near(double got, double want, double eps, const char *file, int line)
-{
-	if (fabs(got - want) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", got, want, eps);
-	_fail(file, line);
-}
 
 static void
 test_item_score(void **state)

@@ -7,24 +7,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/survey_check.h"
 
 /* 2026-11-25T12:00:00Z */
 #define NOW	(1795608000LL * TIME_USEC_PER_SEC)
 
 typedef int	(*checker)(const json_t *, amp_usec, struct problems *);
-
-static int
-has_problem(const struct problems *p, const char *pointer)
-{
-	size_t	i;
-
-	for (i = 0; i < p->count && i < PROBLEMS_MAX; i++) {
-		if (strcmp(p->items[i].pointer, pointer) == 0)
-			return (1);
-	}
-	return (0);
-}
 
 /* ok: expect valid; else expect a problem at `pointer`. */
 static void

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "core/claims.h"
 #include "core/query.h"
 #include "core/timeparse.h"
@@ -22,18 +24,6 @@ parse(const char *text)
 	j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(j);
 	return (j);
-}
-
-static int
-has_problem(const struct problems *p, const char *pointer)
-{
-	size_t	i;
-
-	for (i = 0; i < p->count && i < PROBLEMS_MAX; i++) {
-		if (strcmp(p->items[i].pointer, pointer) == 0)
-			return (1);
-	}
-	return (0);
 }
 
 static void
