@@ -286,6 +286,8 @@ SELECT l.org_id, min(l.day), max(l.day), array_agg(l ORDER BY l.seq)
 FROM amp.member_log l
 GROUP BY l.org_id;
 DELETE FROM amp.member_log;
+-- Only its row type is used now: its indexes would be upkeep for nothing.
+DROP INDEX amp.member_log_day, amp.member_log_seq;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
 -- Rows are touched in key order so concurrent batches cannot deadlock.
