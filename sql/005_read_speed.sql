@@ -231,21 +231,23 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	at_day date;
 	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
-	ds date[];
+	froms date[];
+	tos date[];
 	days jsonb;
 BEGIN
 	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
 	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)));
-	SELECT array_agg(g::date ORDER BY g) INTO ds
+	-- Day d's value is taken over [d - span + 1, d + 1).
+	SELECT array_agg(g::date - span + 1 ORDER BY g),
+	    array_agg(g::date + 1 ORDER BY g)
+	INTO froms, tos
 	FROM generate_series(at_day - b.window_days,
 	    least(at_day + b.window_days, (now() AT TIME ZONE 'UTC')::date) - 1,
 	    interval '1 day') g;
-	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN ds[x.n] < at_day
+	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN tos[x.n] <= at_day
 	    THEN 'before' ELSE 'after' END) || x.doc ORDER BY x.n)
 	INTO days
-	FROM jsonb_array_elements(amp.windows_data(p_org,
-	    (SELECT array_agg(d - span + 1 ORDER BY d) FROM unnest(ds) d),
-	    (SELECT array_agg(d + 1 ORDER BY d) FROM unnest(ds) d), b.channel,
+	FROM jsonb_array_elements(amp.windows_data(p_org, froms, tos, b.channel,
 	    NULL)) WITH ORDINALITY AS x(doc, n);
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
 	    amp.day_ts(at_day), 'days', coalesce(days, '[]'));
