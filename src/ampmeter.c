@@ -18,7 +18,6 @@
 #include "compactor.h"
 #include "config.h"
 #include "metrics.h"
-#include "routes.h"
 
 /*
  * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
@@ -67,7 +66,7 @@ kore_parent_configure(int argc, char **argv)
 	(void)setenv("PGOPTIONS", "-c statement_timeout=15000", 0);
 	(void)setenv("PGAPPNAME", "ampmeter", 0);
 
-	metrics_init(route_names);
+	metrics_init();
 }
 
 void

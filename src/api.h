@@ -1,8 +1,11 @@
 /*
- * One road for every request: method, auth, parameters and body are
- * checked here, then one SQL function call answers (status, body). A route
- * is a small descriptor; the asynchronous database state machine is
- * written once, in api.c.
+ * One road for every request: the route is found, method, auth,
+ * parameters and body are checked, then one SQL function call answers
+ * (status, body). A route is a small descriptor in routes.c; the road is
+ * written once: dispatch.c (route and checks), params.c (request →
+ * SQL parameters), call.c (the asynchronous database state machine),
+ * render.c (renderers, in a task thread when they take long) and
+ * problem.c (RFC 9457 documents).
  */
 #ifndef AMP_API_H
 #define AMP_API_H
@@ -10,24 +13,31 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "core/timeparse.h"
 #include "core/validate.h"
 
 #define API_PARAMS_MAX		12
+#define API_QUERY_MAX		8
+#define API_OPS_MAX		7
 #define API_BODY_MAX		(1024 * 1024)
 
-/* An operation: one HTTP method on one resource. */
+/*
+ * An operation: one HTTP method on one route. Its SQL takes, in this
+ * order: $1 the org (when it has scopes), then the path id (when the route
+ * has one), the body (when it has a body check), and the query
+ * parameters in the order `query` lists them.
+ */
 struct api_op {
 	int		  method;
 	unsigned	  scopes;	/* any one of them; 0 = public */
 	/* Validates a JSON body; NULL when the operation takes none. */
 	int		(*body_check)(const json_t *, amp_usec, struct problems *);
-	/* Query parameters, in the order the SQL function takes them. */
-	const char *const *query;
-	int		  max_window_days;
-	/* Takes $1 org, then the path id, the body, the query parameters. */
+	const char	 *query[API_QUERY_MAX];	/* ends at the first NULL */
+	int		  max_window_days;	/* 0: no limit */
 	const char	 *sql;
 	/* Answers without the database (health, metrics, the spec). */
 	int		(*local)(struct http_request *);
@@ -37,20 +47,30 @@ struct api_op {
 	 * *status; NULL means an internal error.
 	 */
 	json_t		*(*render)(const json_t *, int *);
-	/* Render in a Kore task thread: it can take long (bootstraps). */
-	int		  offload;
+	bool		  offload;	/* render in a task thread: it can be long */
 };
 
-struct api_resource {
-	const char		*name;		/* for metrics */
-	const char		*id_prefix;	/* "/v1/campaigns/", or NULL */
-	const char		*id_suffix;	/* "/impact", or NULL */
+struct api_route {
+	const char		*name;		/* the metric label */
+	/*
+	 * "/v1/events", or with one id segment: "/v1/campaigns/{id}/impact".
+	 * NULL matches every path (the fallback, last in the table).
+	 */
+	const char		*path;
 	int			(*id_check)(const char *);	/* after decoding */
 	const char		*id_rule;	/* said when it fails */
-	const struct api_op	*ops;		/* ends with method 0 */
+	struct api_op		 ops[API_OPS_MAX];	/* ends at method 0 */
 };
 
-int	api_dispatch(struct http_request *, const struct api_resource *);
+extern const struct api_route	api_routes[];
+extern const size_t		api_routes_count;
+
+/* The one handler conf/ampmeter.conf binds: every path comes here. */
+int	api_request(struct http_request *);
+
+/* The route a request was matched to, or -1 before it was. */
+int	api_route_index(struct http_request *);
+
 void	api_problem(struct http_request *, int, const char *, const char *,
 	    const struct problems *);
 void	api_json(struct http_request *, int, const char *, size_t);

@@ -7,7 +7,7 @@
 #include "api.h"
 #include "metrics.h"
 
-#define ROUTES_MAX	32
+#define ROUTES_MAX	32	/* at least api_routes_count */
 #define CLASSES		5	/* 1xx..5xx */
 
 struct metrics_shared {
@@ -17,37 +17,32 @@ struct metrics_shared {
 };
 
 static struct metrics_shared	*shared;
-static const char *const	*route_names;
 
 void
-metrics_init(const char *const *names)
+metrics_init(void)
 {
+	if (api_routes_count > ROUTES_MAX)
+		fatal("metrics: more routes than ROUTES_MAX");
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		fatal("metrics: mmap failed");
 	memset(shared, 0, sizeof(*shared));
-	route_names = names;
 }
 
 void
 metrics_record(struct http_request *req, int status)
 {
-	size_t		i;
 	uint64_t	ms;
+	int		i;
 
-	if (shared == NULL || req->hdlr == NULL || status < 100 || status > 599)
+	if (shared == NULL || status < 100 || status > 599 ||
+	    (i = api_route_index(req)) < 0)
 		return;
-	for (i = 0; i < ROUTES_MAX && route_names[i] != NULL; i++) {
-		if (strcmp(route_names[i], req->hdlr->func) != 0)
-			continue;
-		ms = kore_time_ms() - req->start;
-		__atomic_fetch_add(&shared->requests[i][status / 100 - 1], 1,
-		    __ATOMIC_RELAXED);
-		__atomic_fetch_add(&shared->duration_ms[i], ms,
-		    __ATOMIC_RELAXED);
-		return;
-	}
+	ms = kore_time_ms() - req->start;
+	__atomic_fetch_add(&shared->requests[i][status / 100 - 1], 1,
+	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&shared->duration_ms[i], ms, __ATOMIC_RELAXED);
 }
 
 void
@@ -69,14 +64,14 @@ metrics_render(struct http_request *req)
 	kore_buf_appendf(buf, "# HELP ampmeter_http_requests_total HTTP "
 	    "requests answered, by route and status class.\n"
 	    "# TYPE ampmeter_http_requests_total counter\n");
-	for (i = 0; i < ROUTES_MAX && route_names[i] != NULL; i++) {
+	for (i = 0; i < api_routes_count; i++) {
 		for (c = 0; c < CLASSES; c++) {
 			n = __atomic_load_n(&shared->requests[i][c],
 			    __ATOMIC_RELAXED);
 			if (n > 0)
 				kore_buf_appendf(buf, "ampmeter_http_requests_"
 				    "total{route=\"%s\",status=\"%zuxx\"} %llu\n",
-				    route_names[i], c + 1,
+				    api_routes[i].name, c + 1,
 				    (unsigned long long)n);
 		}
 	}
@@ -84,9 +79,9 @@ metrics_render(struct http_request *req)
 	    "milliseconds_total Time spent answering, by route.\n"
 	    "# TYPE ampmeter_http_request_duration_milliseconds_total "
 	    "counter\n");
-	for (i = 0; i < ROUTES_MAX && route_names[i] != NULL; i++)
+	for (i = 0; i < api_routes_count; i++)
 		kore_buf_appendf(buf, "ampmeter_http_request_duration_"
-		    "milliseconds_total{route=\"%s\"} %llu\n", route_names[i],
+		    "milliseconds_total{route=\"%s\"} %llu\n", api_routes[i].name,
 		    (unsigned long long)__atomic_load_n(
 		    &shared->duration_ms[i], __ATOMIC_RELAXED));
 	kore_buf_appendf(buf, "# HELP ampmeter_db_unavailable_total Requests "

@@ -1,14 +1,14 @@
 /*
- * The routes: each resource is a table of operations (method, scope, body
- * validator, query parameters, SQL). conf/ampmeter.conf maps paths to the
- * handler functions below.
+ * The routes: the one list of what the API serves. Each route is a path
+ * and its operations (method, scopes, body validator, query parameters,
+ * SQL, renderer); dispatch.c finds them, metrics.c labels by their names,
+ * and conf/ampmeter.conf sends every path to api_request.
  */
 #include <kore/kore.h>
 #include <kore/http.h>
 
 #include "api.h"
 #include "metrics.h"
-#include "routes.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/indicators.h"
@@ -16,11 +16,23 @@
 #include "core/survey_check.h"
 #include "gen/schema.h"
 
+#define GET		HTTP_METHOD_GET
+#define POST		HTTP_METHOD_POST
+#define PUT		HTTP_METHOD_PUT
+#define DELETE		HTTP_METHOD_DELETE
+
 #define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
 /* A survey front end must read the items it shows before it submits. */
 #define READ_INSTRUMENTS	(READ_ANY | SCOPE_SURVEYS_WRITE)
 /* Reads over a window stay bounded: at most this many days. */
 #define WINDOW_MAX_DAYS	400
+
+#define IDENT_RULE	"must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
+#define MEMBER_RULE	"must be 1 to 128 characters, without control " \
+			"characters, percent-encoded in the path"
+
+/* Every SQL function answers one row: an HTTP status and a JSON body. */
+#define ANSWER		"SELECT status, body::text FROM "
 
 extern const u_int8_t	asset_openapi_yaml[];
 extern const u_int32_t	asset_len_openapi_yaml;
@@ -29,225 +41,302 @@ static int	local_health(struct http_request *);
 static int	local_spec(struct http_request *);
 static int	local_not_found(struct http_request *);
 
-static const char *const page_query[] = { "limit", "cursor", NULL };
-static const char *const indicators_query[] = { "channel", "campaign",
-    "from", "to", NULL };
-static const char *const series_query[] = { "interval", "channel",
-    "campaign", "from", "to", NULL };
-static const char *const impact_query[] = { "window_days", NULL };
-static const char *const events_query[] = { "member", "channel",
-    "campaign", "from", "to", "limit", "cursor", NULL };
-static const char *const summary_query[] = { "instrument", "from", "to",
-    "channel", "campaign", NULL };
+const struct api_route api_routes[] = {
+	{
+		.name = "healthz",
+		.path = "/healthz",
+		.ops = { { .method = GET, .local = local_health } },
+	},
+	{
+		.name = "readyz",
+		.path = "/readyz",
+		.ops = { {
+			.method = GET,
+			.sql = ANSWER "amp.ready(p_expected => "
+			    AMP_SCHEMA_VERSION ")",
+		} },
+	},
+	{
+		.name = "metrics",
+		.path = "/metrics",
+		.ops = { { .method = GET, .local = metrics_render } },
+	},
+	{
+		.name = "openapi",
+		.path = "/openapi.yaml",
+		.ops = { { .method = GET, .local = local_spec } },
+	},
+	{
+		.name = "events",
+		.path = "/v1/events",
+		.ops = { {
+			.method = POST,
+			.scopes = SCOPE_EVENTS_WRITE,
+			.body_check = event_batch_check,
+			.sql = ANSWER "amp.ingest_events(p_org => $1, "
+			    "p_body => $2)",
+		}, {
+			.method = GET,
+			.scopes = SCOPE_EVENTS_READ,
+			.query = { "member", "channel", "campaign", "from",
+			    "to", "limit", "cursor" },
+			.sql = ANSWER "amp.list_events(p_org => $1, "
+			    "p_member => $2, p_channel => $3, p_campaign => $4, "
+			    "p_from => $5, p_to => $6, p_limit => $7, "
+			    "p_cursor => $8)",
+		} },
+	},
+	{
+		.name = "results",
+		.path = "/v1/results",
+		.ops = { {
+			.method = POST,
+			.scopes = SCOPE_EVENTS_WRITE,
+			.body_check = result_batch_check,
+			.sql = ANSWER "amp.ingest_results(p_org => $1, "
+			    "p_body => $2)",
+		} },
+	},
+	{
+		.name = "campaigns",
+		.path = "/v1/campaigns",
+		.ops = { {
+			.method = GET,
+			.scopes = READ_ANY,
+			.query = { "limit", "cursor" },
+			.sql = ANSWER "amp.list_campaigns(p_org => $1, "
+			    "p_limit => $2, p_cursor => $3)",
+		} },
+	},
+	{
+		.name = "campaign",
+		.path = "/v1/campaigns/{id}",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = READ_ANY,
+			.sql = ANSWER "amp.get_campaign(p_org => $1, "
+			    "p_id => $2)",
+		}, {
+			.method = PUT,
+			.scopes = SCOPE_ADMIN,
+			.body_check = campaign_check,
+			.sql = ANSWER "amp.put_campaign(p_org => $1, "
+			    "p_id => $2, p => $3)",
+		} },
+	},
+	{
+		.name = "impact",
+		.path = "/v1/campaigns/{id}/impact",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.query = { "window_days" },
+			.sql = ANSWER "amp.campaign_impact(p_org => $1, "
+			    "p_id => $2, p_window => $3)",
+			.render = impact_render,
+			.offload = true,
+		} },
+	},
+	{
+		.name = "kpis",
+		.path = "/v1/kpis",
+		.ops = { {
+			.method = GET,
+			.scopes = READ_ANY,
+			.query = { "limit", "cursor" },
+			.sql = ANSWER "amp.list_kpis(p_org => $1, "
+			    "p_limit => $2, p_cursor => $3)",
+		} },
+	},
+	{
+		.name = "kpi",
+		.path = "/v1/kpis/{id}",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = READ_ANY,
+			.sql = ANSWER "amp.get_kpi(p_org => $1, "
+			    "p_metric => $2)",
+		}, {
+			.method = PUT,
+			.scopes = SCOPE_ADMIN,
+			.body_check = kpi_check,
+			.sql = ANSWER "amp.put_kpi(p_org => $1, "
+			    "p_metric => $2, p => $3)",
+		} },
+	},
+	{
+		.name = "indicators",
+		.path = "/v1/indicators",
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.query = { "channel", "campaign", "from", "to" },
+			.max_window_days = WINDOW_MAX_DAYS,
+			.sql = ANSWER "amp.indicators(p_org => $1, "
+			    "p_channel => $2, p_campaign => $3, p_from => $4, "
+			    "p_to => $5)",
+			.render = indicators_render,
+		} },
+	},
+	{
+		.name = "series",
+		.path = "/v1/indicators/series",
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.query = { "interval", "channel", "campaign", "from",
+			    "to" },
+			.max_window_days = WINDOW_MAX_DAYS,
+			.sql = ANSWER "amp.indicator_series(p_org => $1, "
+			    "p_interval => $2, p_channel => $3, "
+			    "p_campaign => $4, p_from => $5, p_to => $6)",
+			.render = series_render,
+		} },
+	},
+	{
+		.name = "member",
+		.path = "/v1/members/{id}",
+		.id_check = member_check,
+		.id_rule = MEMBER_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_EVENTS_READ,
+			.sql = ANSWER "amp.member_profile(p_org => $1, "
+			    "p_member => $2)",
+		}, {
+			.method = DELETE,
+			.scopes = SCOPE_ADMIN,
+			.sql = ANSWER "amp.erase_member(p_org => $1, "
+			    "p_member => $2)",
+		} },
+	},
+	{
+		.name = "beliefs",
+		.path = "/v1/beliefs",
+		.ops = { {
+			.method = POST,
+			.scopes = SCOPE_INDICATORS_READ,
+			.body_check = belief_check,
+			.sql = ANSWER "amp.create_belief(p_org => $1, p => $2)",
+			.render = belief_render,
+			.offload = true,
+		}, {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.query = { "limit", "cursor" },
+			.sql = ANSWER "amp.list_beliefs(p_org => $1, "
+			    "p_limit => $2, p_cursor => $3)",
+			.render = beliefs_render,
+			.offload = true,
+		} },
+	},
+	{
+		.name = "belief",
+		.path = "/v1/beliefs/{id}",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.sql = ANSWER "amp.get_belief(p_org => $1, p_id => $2)",
+			.render = belief_render,
+			.offload = true,
+		} },
+	},
+	{
+		.name = "instruments",
+		.path = "/v1/instruments",
+		.ops = { {
+			.method = GET,
+			.scopes = READ_INSTRUMENTS,
+			.query = { "limit", "cursor" },
+			.sql = ANSWER "amp.list_instruments(p_org => $1, "
+			    "p_limit => $2, p_cursor => $3)",
+		} },
+	},
+	{
+		.name = "instrument",
+		.path = "/v1/instruments/{id}",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = GET,
+			.scopes = READ_INSTRUMENTS,
+			.sql = ANSWER "amp.get_instrument(p_org => $1, "
+			    "p_id => $2)",
+		}, {
+			.method = PUT,
+			.scopes = SCOPE_ADMIN,
+			.body_check = instrument_check,
+			.sql = ANSWER "amp.put_instrument(p_org => $1, "
+			    "p_id => $2, p => $3)",
+		} },
+	},
+	{
+		.name = "survey_responses",
+		.path = "/v1/surveys/responses",
+		.ops = { {
+			.method = POST,
+			.scopes = SCOPE_SURVEYS_WRITE,
+			.body_check = response_batch_check,
+			.sql = ANSWER "amp.ingest_responses(p_org => $1, "
+			    "p_body => $2)",
+		} },
+	},
+	{
+		.name = "survey_summary",
+		.path = "/v1/surveys/summary",
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_INDICATORS_READ,
+			.query = { "instrument", "from", "to", "channel",
+			    "campaign" },
+			.max_window_days = WINDOW_MAX_DAYS,
+			.sql = ANSWER "amp.survey_summary(p_org => $1, "
+			    "p_instrument => $2, p_from => $3, p_to => $4, "
+			    "p_channel => $5, p_campaign => $6)",
+			.render = survey_summary,
+		} },
+	},
+	{
+		.name = "settings",
+		.path = "/v1/settings",
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_ADMIN,
+			.sql = ANSWER "amp.get_settings(p_org => $1)",
+		}, {
+			.method = PUT,
+			.scopes = SCOPE_ADMIN,
+			.body_check = settings_check,
+			.sql = ANSWER "amp.put_settings(p_org => $1, p => $2)",
+		} },
+	},
+	{
+		/* Last: every other path, whatever the method. */
+		.name = "fallback",
+		.path = NULL,
+		.ops = {
+			{ .method = GET, .local = local_not_found },
+			{ .method = POST, .local = local_not_found },
+			{ .method = PUT, .local = local_not_found },
+			{ .method = DELETE, .local = local_not_found },
+			{ .method = HTTP_METHOD_HEAD, .local = local_not_found },
+			{ .method = HTTP_METHOD_PATCH,
+			    .local = local_not_found },
+			{ .method = HTTP_METHOD_OPTIONS,
+			    .local = local_not_found },
+		},
+	},
+};
 
-static const struct api_op healthz_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_health, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op readyz_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.ready(" AMP_SCHEMA_VERSION ")",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op metrics_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, metrics_render, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op spec_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_spec, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op events_ops[] = {
-	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, event_batch_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.ingest_events($1, $2)", NULL, NULL, 0 },
-	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, events_query, 0,
-	    "SELECT status, body::text FROM amp.list_events($1, $2, $3, $4, "
-	    "$5::timestamptz, $6::timestamptz, $7::int, $8)", NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op results_ops[] = {
-	{ HTTP_METHOD_POST, SCOPE_EVENTS_WRITE, result_batch_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.ingest_results($1, $2)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op campaigns_ops[] = {
-	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
-	    "SELECT status, body::text FROM amp.list_campaigns($1, $2::int, "
-	    "$3)", NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op campaign_ops[] = {
-	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_campaign($1, $2)", NULL, NULL, 0 },
-	{ HTTP_METHOD_PUT, SCOPE_ADMIN, campaign_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_campaign($1, $2, $3)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op kpis_ops[] = {
-	{ HTTP_METHOD_GET, READ_ANY, NULL, page_query, 0,
-	    "SELECT status, body::text FROM amp.list_kpis($1, $2::int, $3)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op kpi_ops[] = {
-	{ HTTP_METHOD_GET, READ_ANY, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_kpi($1, $2)", NULL, NULL, 0 },
-	{ HTTP_METHOD_PUT, SCOPE_ADMIN, kpi_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_kpi($1, $2, $3)", NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op indicators_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, indicators_query,
-	    WINDOW_MAX_DAYS,
-	    "SELECT status, body::text FROM amp.indicators($1, $2, $3, "
-	    "$4::timestamptz, $5::timestamptz)", NULL, indicators_render, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op series_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, series_query,
-	    WINDOW_MAX_DAYS,
-	    "SELECT status, body::text FROM amp.indicator_series($1, $2, $3, "
-	    "$4, $5::timestamptz, $6::timestamptz)", NULL, series_render, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op member_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_EVENTS_READ, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.member_profile($1, $2)", NULL,
-	    NULL, 0 },
-	{ HTTP_METHOD_DELETE, SCOPE_ADMIN, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.erase_member($1, $2)", NULL,
-	    NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op impact_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, impact_query, 0,
-	    "SELECT status, body::text FROM amp.campaign_impact($1, $2, $3)",
-	    NULL, impact_render, 1 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op beliefs_ops[] = {
-	{ HTTP_METHOD_POST, SCOPE_INDICATORS_READ, belief_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.create_belief($1, $2)", NULL,
-	    belief_render, 1 },
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, page_query, 0,
-	    "SELECT status, body::text FROM amp.list_beliefs($1, $2::int, $3)",
-	    NULL, beliefs_render, 1 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op belief_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_belief($1, $2)", NULL,
-	    belief_render, 1 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op instruments_ops[] = {
-	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, page_query, 0,
-	    "SELECT status, body::text FROM amp.list_instruments($1, $2::int, "
-	    "$3)", NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op instrument_ops[] = {
-	{ HTTP_METHOD_GET, READ_INSTRUMENTS, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_instrument($1, $2)",
-	    NULL, NULL, 0 },
-	{ HTTP_METHOD_PUT, SCOPE_ADMIN, instrument_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_instrument($1, $2, $3)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op survey_responses_ops[] = {
-	{ HTTP_METHOD_POST, SCOPE_SURVEYS_WRITE, response_batch_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.ingest_responses($1, $2)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op survey_summary_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_INDICATORS_READ, NULL, summary_query,
-	    WINDOW_MAX_DAYS,
-	    "SELECT status, body::text FROM amp.survey_summary($1, $2, "
-	    "$3::timestamptz, $4::timestamptz, $5, $6)", NULL, survey_summary, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op settings_ops[] = {
-	{ HTTP_METHOD_GET, SCOPE_ADMIN, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.get_settings($1)", NULL, NULL, 0 },
-	{ HTTP_METHOD_PUT, SCOPE_ADMIN, settings_check, NULL, 0,
-	    "SELECT status, body::text FROM amp.put_settings($1, $2)",
-	    NULL, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-static const struct api_op fallback_ops[] = {
-	{ HTTP_METHOD_GET, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_POST, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_PUT, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_DELETE, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_HEAD, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_PATCH, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ HTTP_METHOD_OPTIONS, 0, NULL, NULL, 0, NULL, local_not_found, NULL, 0 },
-	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
-};
-
-#define IDENT_RULE	"must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
-#define MEMBER_RULE	"must be 1 to 128 characters, without control " \
-			"characters, percent-encoded in the path"
-
-#define RESOURCE_ID(fn, prefix, suffix, check, rule, ops)		\
-	static const struct api_resource fn##_resource = {		\
-		#fn, prefix, suffix, check, rule, ops			\
-	};								\
-	int								\
-	fn(struct http_request *req)					\
-	{								\
-		return (api_dispatch(req, &fn##_resource));		\
-	}
-#define RESOURCE(fn, prefix, ops)					\
-	static const struct api_resource fn##_resource = {		\
-		#fn, prefix, NULL, ident_check, IDENT_RULE, ops		\
-	};								\
-	int								\
-	fn(struct http_request *req)					\
-	{								\
-		return (api_dispatch(req, &fn##_resource));		\
-	}
-
-RESOURCE(route_healthz, NULL, healthz_ops)
-RESOURCE(route_readyz, NULL, readyz_ops)
-RESOURCE(route_metrics, NULL, metrics_ops)
-RESOURCE(route_openapi, NULL, spec_ops)
-RESOURCE(route_events, NULL, events_ops)
-RESOURCE(route_results, NULL, results_ops)
-RESOURCE(route_campaigns, NULL, campaigns_ops)
-RESOURCE(route_campaign, "/v1/campaigns/", campaign_ops)
-RESOURCE(route_kpis, NULL, kpis_ops)
-RESOURCE(route_kpi, "/v1/kpis/", kpi_ops)
-RESOURCE(route_indicators, NULL, indicators_ops)
-RESOURCE(route_series, NULL, series_ops)
-RESOURCE_ID(route_member, "/v1/members/", NULL, member_check, MEMBER_RULE,
-    member_ops)
-RESOURCE_ID(route_impact, "/v1/campaigns/", "/impact", ident_check,
-    IDENT_RULE, impact_ops)
-RESOURCE(route_beliefs, NULL, beliefs_ops)
-RESOURCE(route_belief, "/v1/beliefs/", belief_ops)
-RESOURCE(route_instruments, NULL, instruments_ops)
-RESOURCE(route_instrument, "/v1/instruments/", instrument_ops)
-RESOURCE(route_survey_responses, NULL, survey_responses_ops)
-RESOURCE(route_survey_summary, NULL, survey_summary_ops)
-RESOURCE(route_settings, NULL, settings_ops)
-RESOURCE(route_fallback, NULL, fallback_ops)
-
-/* Metric labels: the handler names above, as the config binds them. */
-const char *const route_names[] = {
-	"route_healthz", "route_readyz", "route_metrics", "route_openapi",
-	"route_events", "route_results", "route_campaigns", "route_campaign",
-	"route_kpis", "route_kpi", "route_indicators", "route_series",
-	"route_member", "route_impact", "route_beliefs", "route_belief",
-	"route_instruments", "route_instrument",
-	"route_survey_responses", "route_survey_summary", "route_settings",
-	"route_fallback", NULL
-};
+const size_t	api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
 
 static int
 local_health(struct http_request *req)

@@ -25,7 +25,7 @@ def test_metrics_count_requests_by_route(anon):
     anon.get("/healthz")
     r = anon.get("/metrics")
     assert r.status_code == 200
-    assert 'ampmeter_http_requests_total{route="route_healthz",status="2xx"}' in r.text
+    assert 'ampmeter_http_requests_total{route="healthz",status="2xx"}' in r.text
 
 
 def test_unknown_path_is_a_problem_404(anon):

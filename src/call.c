@@ -1,0 +1,254 @@
+/*
+ * The asynchronous database call, the same for every route: set up a
+ * pooled connection, send the operation's one statement with its
+ * parameters, read the (status, body) row it answers, and respond —
+ * through the operation's renderer when it has one.
+ */
+#include <sys/types.h>
+
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "call.h"
+#include "metrics.h"
+#include "problem.h"
+
+enum {
+	CALL_SETUP,
+	CALL_QUERY,
+	CALL_WAIT,
+	CALL_READ,
+	CALL_ERROR,
+	CALL_DONE,
+	CALL_RENDER
+};
+
+static int	call_setup(struct http_request *);
+static int	call_query(struct http_request *);
+static int	call_wait(struct http_request *);
+static int	call_read(struct http_request *);
+static int	call_error(struct http_request *);
+static int	call_done(struct http_request *);
+static int	call_render(struct http_request *);
+static void	call_problem(struct http_request *, struct api_call *);
+
+static struct http_state	call_states[] = {
+	{ "CALL_SETUP", call_setup },
+	{ "CALL_QUERY", call_query },
+	{ "CALL_WAIT", call_wait },
+	{ "CALL_READ", call_read },
+	{ "CALL_ERROR", call_error },
+	{ "CALL_DONE", call_done },
+	{ "CALL_RENDER", call_render },
+};
+
+#define CALL_STATES	(sizeof(call_states) / sizeof(call_states[0]))
+
+int
+call_start(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	kore_pgsql_init(&call->sql);
+	kore_pgsql_bind_request(&call->sql, req);
+	req->fsm_state = CALL_SETUP;
+	return (http_state_run(call_states, CALL_STATES, req));
+}
+
+int
+call_resume(struct http_request *req)
+{
+	return (http_state_run(call_states, CALL_STATES, req));
+}
+
+static int
+call_setup(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	if (!kore_pgsql_setup(&call->sql, "db", KORE_PGSQL_ASYNC)) {
+		/* INIT: queued for a free connection; we are woken later. */
+		if (call->sql.state == KORE_PGSQL_STATE_INIT)
+			return (HTTP_STATE_RETRY);
+		req->fsm_state = CALL_ERROR;
+		return (HTTP_STATE_CONTINUE);
+	}
+	req->fsm_state = CALL_QUERY;
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+call_query(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+	int		 lengths[API_PARAMS_MAX], formats[API_PARAMS_MAX];
+	int		 i;
+
+	for (i = 0; i < call->nparams; i++) {
+		lengths[i] = call->params[i] == NULL ? 0 :
+		    (int)strlen(call->params[i]);
+		formats[i] = 0;
+	}
+	if (!kore_pgsql_query_param_fields(&call->sql, call->op->sql, 0,
+	    call->nparams, (const char **)call->params, lengths, formats)) {
+		req->fsm_state = CALL_ERROR;
+		return (HTTP_STATE_CONTINUE);
+	}
+	req->fsm_state = CALL_WAIT;
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+call_wait(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	switch (call->sql.state) {
+	case KORE_PGSQL_STATE_WAIT:
+		return (HTTP_STATE_RETRY);
+	case KORE_PGSQL_STATE_COMPLETE:
+		req->fsm_state = CALL_DONE;
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		req->fsm_state = CALL_READ;
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		req->fsm_state = CALL_ERROR;
+		break;
+	default:
+		kore_pgsql_continue(&call->sql);
+		break;
+	}
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+call_read(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+	int		 bad;
+
+	if (kore_pgsql_ntuples(&call->sql) == 1 &&
+	    kore_pgsql_nfields(&call->sql) == 2 && call->body == NULL) {
+		call->status = (int)kore_strtonum(kore_pgsql_getvalue(
+		    &call->sql, 0, 0), 10, 200, 599, &bad);
+		if (bad != KORE_RESULT_OK)
+			call->status = 500;
+		call->body_len = (size_t)kore_pgsql_getlength(&call->sql, 0, 1);
+		call->body = kore_malloc(call->body_len + 1);
+		memcpy(call->body, kore_pgsql_getvalue(&call->sql, 0, 1),
+		    call->body_len);
+		call->body[call->body_len] = '\0';
+	}
+	kore_pgsql_continue(&call->sql);
+	req->fsm_state = CALL_WAIT;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/*
+ * Database trouble is 503 with Retry-After so clients retry: an
+ * unreachable server, a dropped pooled connection, a full queue, a
+ * cancelled or serialization-failed statement, or a schema not yet
+ * migrated. Anything else is a bug of ours: 500, logged, no detail out.
+ */
+static int
+call_error(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+	const char	*state;
+
+	state = NULL;
+	if (call->sql.result != NULL)
+		state = PQresultErrorField(call->sql.result, PG_DIAG_SQLSTATE);
+	if (state == NULL || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0 ||
+	    strcmp(state, "3F000") == 0 || strcmp(state, "55P03") == 0) {
+		kore_log(LOG_NOTICE, "database unavailable (%s): %s",
+		    state != NULL ? state : "no connection",
+		    call->sql.error != NULL ? call->sql.error : "");
+		metrics_db_unavailable();
+		api_problem(req, 503, "the database is not available; retry "
+		    "shortly", NULL, NULL);
+	} else if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0) {
+		api_problem(req, 409, "the request conflicts with a concurrent "
+		    "change; retry", NULL, NULL);
+	} else {
+		kore_log(LOG_ERR, "database error %s: %s", state,
+		    call->sql.error != NULL ? call->sql.error : "");
+		api_problem(req, 500, "the request could not be completed",
+		    NULL, NULL);
+	}
+	return (HTTP_STATE_COMPLETE);
+}
+
+/* A problem the SQL function answered: C adds its type and title. */
+static void
+call_problem(struct http_request *req, struct api_call *call)
+{
+	json_t	*doc;
+
+	if ((doc = json_loadb(call->body, call->body_len, 0, NULL)) == NULL) {
+		kore_log(LOG_ERR, "%s: the SQL function's problem is not JSON",
+		    call->route->name);
+		api_problem(req, 500, "the request could not be completed",
+		    NULL, NULL);
+		return;
+	}
+	problem_send(req, call->status, doc);
+}
+
+static int
+call_done(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	if (call->body == NULL) {
+		kore_log(LOG_ERR, "%s: the SQL function returned no row",
+		    call->route->name);
+		api_problem(req, 500, "the request could not be completed",
+		    NULL, NULL);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (call->status >= 400) {
+		call_problem(req, call);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (call->op->render == NULL || call->status >= 300) {
+		api_json(req, call->status, call->body, call->body_len);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (render_start(req, call) == HTTP_STATE_COMPLETE)
+		return (HTTP_STATE_COMPLETE);
+	req->fsm_state = CALL_RENDER;
+	return (HTTP_STATE_RETRY);
+}
+
+static int
+call_render(struct http_request *req)
+{
+	return (render_wait(req, http_state_get(req)));
+}
+
+void
+call_free(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+	int		 i;
+
+	if (call == NULL)
+		return;
+	kore_pgsql_cleanup(&call->sql);
+	render_free(call);
+	for (i = 0; i < call->nparams; i++)
+		kore_free(call->params[i]);
+	kore_free(call->body);
+	http_state_cleanup(req);
+}
