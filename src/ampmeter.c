@@ -17,6 +17,7 @@
 
 #include "compactor.h"
 #include "config.h"
+#include "drain.h"
 #include "metrics.h"
 
 /*
@@ -63,7 +64,12 @@ kore_parent_configure(int argc, char **argv)
 	/* A dead database must fail fast, never hang a request. */
 	(void)setenv("PGCONNECT_TIMEOUT", "2", 0);
 	(void)setenv("PGGSSENCMODE", "disable", 0);
-	(void)setenv("PGOPTIONS", "-c statement_timeout=15000", 0);
+	/*
+	 * Nothing is acknowledged before it is durable, whatever the
+	 * server's default for synchronous_commit.
+	 */
+	(void)setenv("PGOPTIONS", "-c statement_timeout=15000 "
+	    "-c synchronous_commit=on", 0);
 	(void)setenv("PGAPPNAME", "ampmeter", 0);
 
 	metrics_init();
@@ -76,4 +82,5 @@ kore_worker_configure(void)
 	if (!kore_pgsql_register("db", amp_config.database_url))
 		fatal("cannot register the database");
 	compactor_start();
+	drain_init();
 }

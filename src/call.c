@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "db.h"
 #include "metrics.h"
 #include "problem.h"
 
@@ -245,7 +246,7 @@ call_free(struct http_request *req)
 
 	if (call == NULL)
 		return;
-	kore_pgsql_cleanup(&call->sql);
+	db_release(&call->sql);
 	render_free(call);
 	for (i = 0; i < call->nparams; i++)
 		kore_free(call->params[i]);

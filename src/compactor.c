@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "compactor.h"
+#include "db.h"
 
 #define COMPACT_INTERVAL_MS	3000
 #define COMPACT_BATCH		"120"	/* batches: some 60 000 tallies */
@@ -38,7 +39,7 @@ compact_end(struct kore_pgsql *sql)
 {
 	/* Kore calls back from inside cleanup: unbind first, or re-enter. */
 	sql->cb = NULL;
-	kore_pgsql_cleanup(sql);
+	db_release(sql);
 	compact_busy = 0;
 	if (compact_again) {
 		/* Not from inside this query's own callback: a moment later. */

@@ -97,7 +97,11 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    number_env("AMP_WORKERS", 2, 1, 64, &c->workers, err,
 	    errlen) == -1 ||
 	    number_env("AMP_DB_CONNS", 4, 1, 64, &c->db_conns, err,
-	    errlen) == -1)
+	    errlen) == -1 ||
+	    number_env("AMP_DRAIN_SECONDS", 10, 0, 3600, &c->drain_seconds,
+	    err, errlen) == -1 ||
+	    number_env("AMP_REQUEST_DEADLINE_MS", 10000, 100, 600000,
+	    &c->request_deadline_ms, err, errlen) == -1)
 		return (-1);
 	(void)snprintf(c->port, sizeof(c->port), "%d", port);
 

@@ -16,6 +16,8 @@ struct amp_config {
 	char		*jwt_issuer;		/* NULL when not enforced */
 	char		*jwt_audience;		/* NULL when not enforced */
 	unsigned long	 hash_seed;
+	int		 drain_seconds;		/* graceful stop, at most */
+	int		 request_deadline_ms;	/* answer or 503 by then */
 };
 
 extern struct amp_config	amp_config;

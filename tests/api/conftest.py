@@ -22,6 +22,15 @@ SECRET = "ampmeter-test-secret-only-for-the-test-suite-0123"
 ALL_SCOPES = "events:write events:read indicators:read surveys:write admin"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fault: stops or breaks the shared cluster; runs last")
+
+
+def pytest_collection_modifyitems(items):
+    """Fault tests run after every other test, whatever their file names."""
+    items.sort(key=lambda item: item.get_closest_marker("fault") is not None)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

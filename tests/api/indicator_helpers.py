@@ -1,5 +1,7 @@
 """Builders and checks shared by the indicator and member tests."""
 import datetime as dt
+
+import helpers as h
 import math
 from urllib.parse import quote, urlencode
 
@@ -28,9 +30,10 @@ class Ev:
         return e
 
 
-def post_events(api, events):
+def store_events(api, events):
+    """Stores any number of events, in batches of the API's largest size."""
     for i in range(0, len(events), 1000):
-        r = api.post("/v1/events", json={"events": events[i:i + 1000]})
+        r = h.post_events(api, events[i:i + 1000])
         assert r.status_code == 200, r.text
     return r.json()
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Client, make_token
-from indicator_helpers import (Ev, approx, at, days_after, indicators, null, post_events,
+from indicator_helpers import (Ev, approx, at, days_after, indicators, null, store_events,
                                post_results, put_campaign, put_kpi, query, rollups_consistent,
                                series, share)
 
@@ -22,7 +22,7 @@ def basic_fixture(api):
     in test_behavioural_indicators."""
     put_campaign(api, "camp", incentive="recognition")
     ev = Ev()
-    post_events(api, [
+    store_events(api, [
         ev("m1", "2025-03-03", "react"),                                   # 1 self, free
         ev("m1", "2025-03-04", "react", rewarded=True),                    # 2 self, pressure
         ev("m1", "2025-03-05", "create", beneficiary="others"),            # 3 self, giving, free
@@ -109,7 +109,7 @@ def test_quality_growth(api):
     """4 days, halves [03-10, 03-12) and [03-12, 03-14)."""
     ev = Ev()
     e1, e2, l1, l2 = "2025-03-10", "2025-03-11", "2025-03-12", "2025-03-13"
-    post_events(api, [
+    store_events(api, [
         # q1: 0.3 -> 0.5, improved.
         ev("q1", e1, quality=0.2), ev("q1", e2, quality=0.4),
         ev("q1", l1, quality=0.5), ev("q1", l2, quality=0.5),
@@ -146,7 +146,7 @@ def test_quality_growth(api):
 def test_ladder_climb(api):
     """5 days: halves [04-07, 04-09) and [04-09, 04-12) (split at 5 // 2)."""
     ev = Ev()
-    post_events(api, [
+    store_events(api, [
         ev("l1", "2025-04-07", "consume"), ev("l1", "2025-04-09", "react"),        # climbs
         ev("l2", "2025-04-07", "contribute"), ev("l2", "2025-04-08", "consume"),
         ev("l2", "2025-04-10", "create"),                                           # 4 -> 3
@@ -174,7 +174,7 @@ def test_ladder_climb(api):
 
 def test_mastery_halves_of_a_one_day_window(api):
     ev = Ev()
-    post_events(api, [ev("a", "2025-03-10", "consume", hour=1, quality=0.1),
+    store_events(api, [ev("a", "2025-03-10", "consume", hour=1, quality=0.1),
                       ev("a", "2025-03-10", "react", hour=2, quality=0.1),
                       ev("a", "2025-03-10", "create", hour=22, quality=0.9),
                       ev("a", "2025-03-10", "create", hour=23, quality=0.9)])
@@ -185,7 +185,7 @@ def test_mastery_halves_of_a_one_day_window(api):
     share(doc["mastery"]["ladder_climb"], None, 0, 0, "insufficient_data")
     assert doc["amp"]["parts"] == ["autonomy", "purpose"]
     # Two days: the same member now has a half each.
-    post_events(api, [ev("a", "2025-03-11", "contribute", quality=1.0),
+    store_events(api, [ev("a", "2025-03-11", "contribute", quality=1.0),
                       ev("a", "2025-03-11", "contribute", quality=1.0)])
     doc = indicators(api, **{"from": "2025-03-10", "to": "2025-03-11"})
     share(doc["mastery"]["quality_growth"], 1, 1, 1)
@@ -211,7 +211,7 @@ def test_insufficient_data_everywhere(api):
     """Events, but only passive ones, in a one-day window; one KPI without a
     target."""
     ev = Ev()
-    post_events(api, [ev("a", "2025-03-10", "consume", quality=0.5),
+    store_events(api, [ev("a", "2025-03-10", "consume", quality=0.5),
                       ev("b", "2025-03-10", "convert", value=3)])
     put_kpi(api, "visits")
     post_results(api, ("r1", "visits", 4, at("2025-03-10")),
@@ -234,7 +234,7 @@ def test_insufficient_data_everywhere(api):
 def test_partial_reasons(api):
     """Active events without contributions, members in one half only."""
     ev = Ev()
-    post_events(api, [ev("a", "2025-03-12", "react", quality=0.5),
+    store_events(api, [ev("a", "2025-03-12", "react", quality=0.5),
                       ev("a", "2025-03-13", "react", quality=0.5),
                       ev("b", "2025-03-13", "react", initiative="prompted")])
     doc = indicators(api, **{"from": "2025-03-10", "to": "2025-03-13"})
@@ -286,7 +286,7 @@ STATES = {
 def test_state(api, name):
     case = STATES[name]
     ev = Ev()
-    post_events(api, [ev("a", DAY, kind, **extra) for kind, extra in case["events"]])
+    store_events(api, [ev("a", DAY, kind, **extra) for kind, extra in case["events"]])
     if case["result"] is not None:
         put_kpi(api, "sales", 10, "day")
         post_results(api, ("r1", "sales", case["result"], at(DAY)))
@@ -301,7 +301,7 @@ def test_state_at_an_exact_amp_tie(api):
     point is 0.49999999999999994) and the state is purpose led."""
     ev = Ev()
     d1, d2 = "2025-05-05", "2025-05-06"
-    post_events(api, [
+    store_events(api, [
         ev("t1", d1, "consume"), ev("t1", d2, "react", initiative="prompted"),
         ev("t2", d1, "consume"), ev("t2", d2, "react", initiative="prompted"),
         ev("t3", d1, "create", beneficiary="others"), ev("t3", d1, "contribute"),
@@ -321,7 +321,7 @@ def test_state_at_an_exact_amp_tie(api):
 def test_kpi_periods(api):
     """14 days: expected = target x 14 / days(period)."""
     ev = Ev()
-    post_events(api, [ev("a", "2025-06-03", "react")])
+    store_events(api, [ev("a", "2025-06-03", "react")])
     f, t = "2025-06-02", "2025-06-15"
     kpis = {  # metric: (target, period, direction, observations, expected)
         "k1.day": (2, "day", "higher", [10, 4], 28.0),
@@ -374,7 +374,7 @@ def test_kpi_periods(api):
 
 def test_window_is_whole_utc_days(api):
     ev = Ev()
-    post_events(api, [
+    store_events(api, [
         ev("a", "2025-02-28", hour=23),            # before the floored start
         ev("a", "2025-03-01", hour=1),             # before `from`, same UTC day: counts
         ev("a", "2025-03-03", hour=23),            # after `to`, same UTC day: counts
@@ -508,7 +508,7 @@ def weekly(api, weeks, target=7):
         events += [ev("m%d" % j, monday, initiative="self" if j < self_n else "prompted")
                    for j in range(20)]
         results.append((f"r{i}", "sales", result, at(days_after(monday, 1))))
-    post_events(api, events)
+    store_events(api, events)
     post_results(api, *results)
 
 
@@ -540,7 +540,7 @@ def test_divergence_needs_a_drop_of_005_and_a_real_rise(api):
     for monday, self_n in (("2025-03-03", 23), ("2025-03-10", 22), ("2025-03-17", 2)):
         events += [ev("m%d" % j, monday, initiative="self" if j < self_n else "prompted")
                    for j in range(25)]
-    post_events(api, events)
+    store_events(api, events)
     post_results(api, ("r1", "sales", 3.5, at("2025-03-04")),
                  ("r2", "sales", 5.6, at("2025-03-11")),
                  ("r3", "sales", 5.6, at("2025-03-18")))
@@ -553,7 +553,7 @@ def test_divergence_ignores_rounding_of_equal_attainment(api):
     both 0.56 of expected (in floating point 0.5599999999999999 and 0.56)."""
     ev = Ev()
     put_kpi(api, "sales", 100, "week")
-    post_events(api, [ev("m%d" % j, "2025-03-09", initiative="self" if j < 9 else "prompted")
+    store_events(api, [ev("m%d" % j, "2025-03-09", initiative="self" if j < 9 else "prompted")
                       for j in range(10)] +
                 [ev("m%d" % j, "2025-03-10", initiative="self" if j < 1 else "prompted")
                  for j in range(10)])
@@ -593,7 +593,7 @@ def test_tenant_isolation(api, service, spec):
     problem(a.get(query("/v1/indicators/series", campaign="camp", **window)), "campaign")
     # With the same event ids and members, A counts only its own.
     ev = Ev()
-    post_events(a, [ev("m1", "2025-03-03", "create", beneficiary="community")])
+    store_events(a, [ev("m1", "2025-03-03", "create", beneficiary="community")])
     doc = indicators(a, **window)
     assert doc["counts"] == {"events": 1, "active": 1, "contributions": 1, "free_choice": 1}
     assert indicators(b, **window)["counts"]["events"] == 11

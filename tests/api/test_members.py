@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from conftest import Client, make_token
-from indicator_helpers import (Ev, indicators, member_path, post_events, post_results,
+from indicator_helpers import (Ev, indicators, member_path, store_events, post_results,
                                put_campaign, put_kpi, rollups_consistent, series)
 
 
@@ -27,7 +27,7 @@ def profile(api, member):
 def test_profile(api):
     put_campaign(api, "cp", incentive="points")
     put_campaign(api, "cr", incentive="recognition")
-    post_events(api, [
+    store_events(api, [
         {"id": "p1", "member": "m-7f3a", "channel": "forum", "action": "read",
          "kind": "consume", "occurred_at": "2025-01-10T08:00:00Z", "quality": 0.2},
         {"id": "p2", "member": "m-7f3a", "channel": "forum", "action": "like",
@@ -73,7 +73,7 @@ def test_profile(api):
 
 
 def test_profile_without_active_events_or_trend(api):
-    post_events(api, [
+    store_events(api, [
         {"id": "c1", "member": "buyer", "channel": "shop", "action": "buy", "kind": "convert",
          "occurred_at": "2025-04-02T10:00:00Z", "value": 20, "quality": 0.4},
         {"id": "c2", "member": "buyer", "channel": "shop", "action": "buy", "kind": "convert",
@@ -91,7 +91,7 @@ def test_profile_without_active_events_or_trend(api):
 
 @pytest.mark.parametrize("member", ["a b/c%d?e#f", "é" * 128, "x" * 128, "ü-1", "+"])
 def test_member_ids_are_percent_encoded(api, member):
-    post_events(api, [{"id": "i1", "member": member, "channel": "forum", "action": "like",
+    store_events(api, [{"id": "i1", "member": member, "channel": "forum", "action": "like",
                        "kind": "react", "occurred_at": "2025-04-02T10:00:00Z"}])
     assert profile(api, member)["member"] == member
     assert api.delete(member_path(member)).status_code == 204
@@ -113,7 +113,7 @@ def test_unknown_member_is_404(api):
 
 
 def test_scopes_and_methods(api, anon, org):
-    post_events(api, [{"id": "s1", "member": "m1", "channel": "forum", "action": "like",
+    store_events(api, [{"id": "s1", "member": "m1", "channel": "forum", "action": "like",
                        "kind": "react", "occurred_at": "2025-04-02T10:00:00Z"}])
     r = anon.get("/v1/members/m1")
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
@@ -169,7 +169,7 @@ def load(api, events):
     put_kpi(api, "sales", 70, "month")
     post_results(api, ("r1", "sales", 30, "2025-01-28T10:00:00Z"),
                  ("r2", "sales", 25, "2025-02-04T10:00:00Z"))
-    post_events(api, events)
+    store_events(api, events)
 
 
 WINDOWS = [{"from": "2025-01-26", "to": "2025-02-09"}, {"from": "2025-01-30", "to": "2025-02-02"},
@@ -230,7 +230,7 @@ def test_erasure_keeps_an_event_committed_concurrently(api, org, cluster, db):
     erasure waits for its row locks stays stored, and so must its share of
     the rollups (regression: the erasure used to delete the member's rollup
     rows whole)."""
-    post_events(api, [{"id": "old", "member": "m1", "channel": "forum", "action": "like",
+    store_events(api, [{"id": "old", "member": "m1", "channel": "forum", "action": "like",
                        "kind": "react", "occurred_at": "2025-01-01T10:00:00Z"}])
     batch = cluster.connect()
     batch.autocommit = False
@@ -268,10 +268,10 @@ def test_erasure_keeps_an_event_committed_concurrently(api, org, cluster, db):
 def test_tenant_isolation(service, spec, db):
     (a, _), (b, b_org) = new_client(service, spec), new_client(service, spec)
     ev_a, ev_b = Ev("x"), Ev("x")   # the same event ids in both orgs
-    post_events(b, [ev_b("shared", "2025-03-03", "create"), ev_b("shared", "2025-03-04"),
+    store_events(b, [ev_b("shared", "2025-03-03", "create"), ev_b("shared", "2025-03-04"),
                     ev_b("only-b", "2025-03-03", "contribute", beneficiary="community"),
                     ev_b("only-b", "2025-03-05", "consume")])
-    post_events(a, [ev_a("shared", "2025-03-03", "convert")])
+    store_events(a, [ev_a("shared", "2025-03-03", "convert")])
     window = {"from": "2025-03-03", "to": "2025-03-05"}
     b_before = (profile(b, "shared"), profile(b, "only-b"), indicators(b, **window),
                 series(b, **window))
