@@ -20,6 +20,14 @@ if [ ! -f src/gen/schema.h ] || [ "$(cat src/gen/schema.h)" != "$header" ]; then
 	echo "$header" > src/gen/schema.h
 fi
 
+# kodev rebuilds a .c file when it changed, not when a header it includes
+# did: when any header changes, every object is rebuilt.
+headers=$(cat src/*.h src/core/*.h src/gen/*.h | sha256sum)
+if [ "$(cat "$stage/headers.sum" 2>/dev/null)" != "$headers" ]; then
+	rm -rf "$stage/.objs"
+	echo "$headers" > "$stage/headers.sum"
+fi
+
 if ! (cd "$stage" && kodev build > build.log 2>&1); then
 	grep -v '^compiling\|^building\|^adding\|^nothing to be done' \
 	    "$stage/build.log" >&2 || true

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "drain.h"
 #include "metrics.h"
+#include "pool.h"
 
 /*
  * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
@@ -43,7 +44,7 @@ void
 kore_parent_configure(int argc, char **argv)
 {
 	struct kore_server	*srv;
-	char			 err[256];
+	char			 err[256], options[128];
 
 	kore_default_getopt(argc, argv);
 	if (config_load(&amp_config, err, sizeof(err)) == -1) {
@@ -59,7 +60,6 @@ kore_parent_configure(int argc, char **argv)
 		exit(1);
 	}
 	worker_count = (u_int8_t)amp_config.workers;
-	pgsql_conn_max = (u_int16_t)amp_config.db_conns;
 
 	/* A dead database must fail fast, never hang a request. */
 	(void)setenv("PGCONNECT_TIMEOUT", "2", 0);
@@ -68,8 +68,9 @@ kore_parent_configure(int argc, char **argv)
 	 * Nothing is acknowledged before it is durable, whatever the
 	 * server's default for synchronous_commit.
 	 */
-	(void)setenv("PGOPTIONS", "-c statement_timeout=15000 "
-	    "-c synchronous_commit=on", 0);
+	(void)snprintf(options, sizeof(options), "-c statement_timeout=%d "
+	    "-c synchronous_commit=on", amp_config.request_deadline_ms);
+	(void)setenv("PGOPTIONS", options, 0);
 	(void)setenv("PGAPPNAME", "ampmeter", 0);
 
 	metrics_init();
@@ -79,8 +80,7 @@ void
 kore_worker_configure(void)
 {
 	json_object_seed((size_t)(amp_config.hash_seed ^ (unsigned long)getpid()));
-	if (!kore_pgsql_register("db", amp_config.database_url))
-		fatal("cannot register the database");
+	pool_init();
 	compactor_start();
 	drain_init();
 }

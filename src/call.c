@@ -17,6 +17,7 @@
 #include "api.h"
 #include "call.h"
 #include "db.h"
+#include "pool.h"
 #include "metrics.h"
 #include "problem.h"
 
@@ -27,7 +28,8 @@ enum {
 	CALL_READ,
 	CALL_ERROR,
 	CALL_DONE,
-	CALL_RENDER
+	CALL_RENDER,
+	CALL_EXPIRED
 };
 
 static int	call_setup(struct http_request *);
@@ -37,6 +39,7 @@ static int	call_read(struct http_request *);
 static int	call_error(struct http_request *);
 static int	call_done(struct http_request *);
 static int	call_render(struct http_request *);
+static int	call_expired(struct http_request *);
 static void	call_problem(struct http_request *, struct api_call *);
 
 static struct http_state	call_states[] = {
@@ -47,6 +50,7 @@ static struct http_state	call_states[] = {
 	{ "CALL_ERROR", call_error },
 	{ "CALL_DONE", call_done },
 	{ "CALL_RENDER", call_render },
+	{ "CALL_EXPIRED", call_expired },
 };
 
 #define CALL_STATES	(sizeof(call_states) / sizeof(call_states[0]))
@@ -56,7 +60,9 @@ call_start(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
-	kore_pgsql_init(&call->sql);
+	call->req = req;
+	call->pool = call->op->method == HTTP_METHOD_GET ? POOL_READ :
+	    POOL_WRITE;
 	kore_pgsql_bind_request(&call->sql, req);
 	req->fsm_state = CALL_SETUP;
 	return (http_state_run(call_states, CALL_STATES, req));
@@ -73,10 +79,21 @@ call_setup(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
-	if (!kore_pgsql_setup(&call->sql, "db", KORE_PGSQL_ASYNC)) {
-		/* INIT: queued for a free connection; we are woken later. */
-		if (call->sql.state == KORE_PGSQL_STATE_INIT)
-			return (HTTP_STATE_RETRY);
+	switch (pool_acquire(req, call)) {
+	case 0:
+		return (HTTP_STATE_RETRY);	/* asleep until our turn */
+	case -1:
+		metrics_db_unavailable();
+		api_problem(req, 503, "the service is busy; retry shortly",
+		    NULL, NULL);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (call->expired) {
+		req->fsm_state = CALL_EXPIRED;
+		return (HTTP_STATE_CONTINUE);
+	}
+	/* Our slot guarantees a free or new connection: no Kore queue. */
+	if (!kore_pgsql_setup(&call->sql, call->db, KORE_PGSQL_ASYNC)) {
 		req->fsm_state = CALL_ERROR;
 		return (HTTP_STATE_CONTINUE);
 	}
@@ -110,6 +127,10 @@ call_wait(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
+	if (call->expired) {
+		req->fsm_state = CALL_EXPIRED;
+		return (HTTP_STATE_CONTINUE);
+	}
 	switch (call->sql.state) {
 	case KORE_PGSQL_STATE_WAIT:
 		return (HTTP_STATE_RETRY);
@@ -211,6 +232,9 @@ call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
+	/* Kore has the connection back: the slot goes to the next in line. */
+	pool_release(call);
+
 	if (call->body == NULL) {
 		kore_log(LOG_ERR, "%s: the SQL function returned no row",
 		    call->route->name);
@@ -238,6 +262,21 @@ call_render(struct http_request *req)
 	return (render_wait(req, http_state_get(req)));
 }
 
+/* Past the deadline: the statement is cancelled, the slot given back. */
+static int
+call_expired(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	db_release(&call->sql);
+	pool_release(call);
+	kore_log(LOG_NOTICE, "%s: deadline passed", call->route->name);
+	metrics_db_unavailable();
+	api_problem(req, 503, "the request could not be answered in time; "
+	    "retry shortly", NULL, NULL);
+	return (HTTP_STATE_COMPLETE);
+}
+
 void
 call_free(struct http_request *req)
 {
@@ -247,6 +286,7 @@ call_free(struct http_request *req)
 	if (call == NULL)
 		return;
 	db_release(&call->sql);
+	pool_release(call);
 	render_free(call);
 	for (i = 0; i < call->nparams; i++)
 		kore_free(call->params[i]);

@@ -11,12 +11,17 @@
 #include <kore/http.h>
 #include <kore/pgsql.h>
 
+#include <sys/queue.h>
+
 #include "api.h"
 #include "core/claims.h"
 
 struct render_job;
 
+enum { SLOT_NONE, SLOT_WAITING, SLOT_HELD };
+
 struct api_call {
+	struct http_request	*req;
 	const struct api_route	*route;
 	const struct api_op	*op;
 	struct kore_pgsql	 sql;
@@ -26,6 +31,12 @@ struct api_call {
 	char			*body;
 	size_t			 body_len;
 	struct render_job	*job;
+	/* Admission (pool.c): which pool, the slot, the deadline. */
+	int			 pool;
+	int			 slot;
+	int			 expired;
+	const char		*db;
+	TAILQ_ENTRY(api_call)	 list;
 };
 
 /* params.c: the request's SQL parameters; answers a problem on -1. */

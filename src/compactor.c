@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "compactor.h"
+#include "config.h"
 #include "db.h"
 
 #define COMPACT_INTERVAL_MS	3000
@@ -31,6 +32,10 @@ compactor_start(void)
 {
 	if (worker == NULL || worker->id != 1)
 		return;
+	/* A connection of its own: folding never waits behind requests. */
+	pgsql_conn_max = 1;
+	if (!kore_pgsql_register("fold", amp_config.database_url))
+		fatal("cannot register the database");
 	kore_timer_add(compact_tick, COMPACT_INTERVAL_MS, NULL, 0);
 }
 
@@ -69,7 +74,7 @@ compact_tick(void *arg, u_int64_t now)
 	kore_pgsql_init(&compact_sql);
 	kore_pgsql_bind_callback(&compact_sql, compact_state, NULL);
 	/* No free connection, or no database: try again next tick. */
-	if (!kore_pgsql_setup(&compact_sql, "db", KORE_PGSQL_ASYNC) ||
+	if (!kore_pgsql_setup(&compact_sql, "fold", KORE_PGSQL_ASYNC) ||
 	    !kore_pgsql_query(&compact_sql, COMPACT_SQL))
 		compact_end(&compact_sql);
 }

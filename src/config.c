@@ -98,6 +98,8 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    errlen) == -1 ||
 	    number_env("AMP_DB_CONNS", 4, 1, 64, &c->db_conns, err,
 	    errlen) == -1 ||
+	    number_env("AMP_DB_WRITE_CONNS", 2, 1, 64, &c->db_write_conns,
+	    err, errlen) == -1 ||
 	    number_env("AMP_DRAIN_SECONDS", 10, 0, 3600, &c->drain_seconds,
 	    err, errlen) == -1 ||
 	    number_env("AMP_REQUEST_DEADLINE_MS", 10000, 100, 600000,

@@ -8,7 +8,8 @@ struct amp_config {
 	char		 bind[64];
 	char		 port[8];
 	int		 workers;
-	int		 db_conns;
+	int		 db_conns;		/* for reads, per worker */
+	int		 db_write_conns;	/* for writes, per worker */
 	char		*database_url;
 	int		 jwt_alg;		/* libjwt jwt_alg_t */
 	unsigned char	*jwt_key;

@@ -1,0 +1,153 @@
+/*
+ * Admission to the database, per worker. Reads and writes each have
+ * connections of their own (Kore databases "read" and "write"), so a
+ * crowd of dashboards cannot starve ingest, and each has its own FIFO of
+ * requests waiting for one. Every request has a deadline
+ * (AMP_REQUEST_DEADLINE_MS from its arrival): one still waiting for a
+ * connection, or still waiting for its statement, when it passes is
+ * woken and answers 503 with Retry-After (call.c), its statement
+ * cancelled. Kore's own queue is never used: it wakes one waiter of any
+ * database when a connection of either is released.
+ */
+#include <sys/queue.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include "call.h"
+#include "config.h"
+#include "pool.h"
+
+#define POOL_TICK_MS	100
+/* Requests waiting for a connection, per pool and worker, at most. */
+#define POOL_WAIT_MAX	500
+
+struct pool {
+	const char		*db;
+	int			 max;
+	int			 used;
+	int			 nwaiting;
+	TAILQ_HEAD(, api_call)	 waiting;
+};
+
+static struct pool	pools[2];
+/* Calls holding a connection, in order of arrival. */
+static TAILQ_HEAD(, api_call)	running = TAILQ_HEAD_INITIALIZER(running);
+
+static void	slot_hold(struct pool *, struct api_call *);
+static void	pool_tick(void *, u_int64_t);
+static void	pool_expire(struct api_call *);
+
+void
+pool_init(void)
+{
+	int	i;
+
+	pools[POOL_READ].db = "read";
+	pools[POOL_READ].max = amp_config.db_conns;
+	pools[POOL_WRITE].db = "write";
+	pools[POOL_WRITE].max = amp_config.db_write_conns;
+	for (i = 0; i < 2; i++) {
+		TAILQ_INIT(&pools[i].waiting);
+		/* Kore takes a database's size from this global. */
+		pgsql_conn_max = (u_int16_t)pools[i].max;
+		if (!kore_pgsql_register(pools[i].db, amp_config.database_url))
+			fatal("cannot register the database");
+	}
+	kore_timer_add(pool_tick, POOL_TICK_MS, NULL, 0);
+}
+
+/*
+ * 1: the call holds a connection slot and sets up call->db now (or its
+ * deadline has passed: call->expired). 0: it waits, the request asleep,
+ * until a slot is handed to it or its deadline passes. -1: too many are
+ * waiting already.
+ */
+int
+pool_acquire(struct http_request *req, struct api_call *call)
+{
+	struct pool	*p = &pools[call->pool];
+
+	if (call->slot == SLOT_HELD || call->expired)
+		return (1);
+	if (call->slot == SLOT_WAITING)
+		return (0);		/* woken by something else */
+	if (p->used >= p->max) {
+		if (p->nwaiting >= POOL_WAIT_MAX)
+			return (-1);
+		TAILQ_INSERT_TAIL(&p->waiting, call, list);
+		p->nwaiting++;
+		call->slot = SLOT_WAITING;
+		http_request_sleep(req);
+		return (0);
+	}
+	p->used++;
+	slot_hold(p, call);
+	return (1);
+}
+
+static void
+slot_hold(struct pool *p, struct api_call *call)
+{
+	call->db = p->db;
+	call->slot = SLOT_HELD;
+	TAILQ_INSERT_TAIL(&running, call, list);
+}
+
+/* A slot given back goes straight to the first in line: strict FIFO. */
+void
+pool_release(struct api_call *call)
+{
+	struct pool	*p = &pools[call->pool];
+	struct api_call	*next;
+
+	switch (call->slot) {
+	case SLOT_WAITING:
+		TAILQ_REMOVE(&p->waiting, call, list);
+		p->nwaiting--;
+		break;
+	case SLOT_HELD:
+		TAILQ_REMOVE(&running, call, list);
+		if ((next = TAILQ_FIRST(&p->waiting)) != NULL) {
+			TAILQ_REMOVE(&p->waiting, next, list);
+			p->nwaiting--;
+			slot_hold(p, next);
+			http_request_wakeup(next->req);
+		} else {
+			p->used--;
+		}
+		break;
+	default:
+		break;
+	}
+	call->slot = SLOT_NONE;
+}
+
+static void
+pool_expire(struct api_call *call)
+{
+	call->expired = 1;
+	http_request_wakeup(call->req);
+}
+
+static void
+pool_tick(void *arg, u_int64_t now)
+{
+	struct api_call	*call;
+	u_int64_t	 limit;
+	int		 i;
+
+	(void)arg;
+	limit = (u_int64_t)amp_config.request_deadline_ms;
+	for (i = 0; i < 2; i++) {
+		TAILQ_FOREACH(call, &pools[i].waiting, list) {
+			if (!call->expired && now - call->req->start >= limit)
+				pool_expire(call);
+		}
+	}
+	TAILQ_FOREACH(call, &running, list) {
+		if (!call->expired && now - call->req->start >= limit)
+			pool_expire(call);
+	}
+}
