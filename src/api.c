@@ -81,6 +81,9 @@ static int	query_params(struct http_request *, struct api_call *,
 static int	body_param(struct http_request *, struct api_call *,
 		    const struct api_op *, amp_usec);
 static amp_usec	now_usec(void);
+static json_t	*problem_complete(const json_t *);
+static void	call_respond_problem(struct http_request *,
+		    struct api_call *);
 
 static struct http_state	call_states[] = {
 	{ "CALL_SETUP", call_setup },
@@ -158,18 +161,19 @@ api_json(struct http_request *req, int status, const char *body, size_t len)
 }
 
 /*
- * An RFC 9457 problem. `where` says whether the problems point into the
- * body ("pointer") or name a parameter ("parameter").
+ * An RFC 9457 problem from its core (status, detail, errors, as the SQL
+ * functions send it): type and title come from the status, here only.
+ * Returns a new document, type and title first, or NULL.
  */
-void
-api_problem(struct http_request *req, int status, const char *detail,
-    const char *where, const struct problems *p)
+static json_t *
+problem_complete(const json_t *core)
 {
-	json_t		*doc, *errors, *e;
-	const char	*kind, *title;
-	char		*text;
-	size_t		 i, n;
+	const char	*kind, *title, *key;
+	json_t		*doc, *v;
+	json_int_t	 status;
+	size_t		 i;
 
+	status = json_integer_value(json_object_get(core, "status"));
 	kind = "internal";
 	title = "Internal Server Error";
 	for (i = 0; i < sizeof(problem_kinds) / sizeof(problem_kinds[0]);
@@ -179,10 +183,33 @@ api_problem(struct http_request *req, int status, const char *detail,
 			title = problem_kinds[i].title;
 		}
 	}
+	if (!json_is_object(core) || (doc = json_pack("{s:s+, s:s}", "type",
+	    "urn:ampmeter:problem:", kind, "title", title)) == NULL)
+		return (NULL);
+	json_object_foreach((json_t *)core, key, v) {
+		if (json_object_set(doc, key, v) != 0) {
+			json_decref(doc);
+			return (NULL);
+		}
+	}
+	return (doc);
+}
 
-	doc = json_pack("{s:s+, s:s, s:i, s:s}", "type",
-	    "urn:ampmeter:problem:", kind, "title", title, "status", status,
-	    "detail", detail);
+/*
+ * An RFC 9457 problem. `where` says whether the problems point into the
+ * body ("pointer") or name a parameter ("parameter").
+ */
+void
+api_problem(struct http_request *req, int status, const char *detail,
+    const char *where, const struct problems *p)
+{
+	json_t		*core, *doc, *errors, *e;
+	char		*text;
+	size_t		 i, n;
+
+	core = json_pack("{s:i, s:s}", "status", status, "detail", detail);
+	doc = core == NULL ? NULL : problem_complete(core);
+	json_decref(core);
 	if (doc != NULL && p != NULL && p->count > 0) {
 		errors = json_array();
 		n = p->count < PROBLEMS_MAX ? p->count : PROBLEMS_MAX;
@@ -666,6 +693,28 @@ call_respond(struct http_request *req, struct api_call *call, char *text)
 	api_json(req, call->status, text, strlen(text));
 }
 
+/* A problem the SQL function answered, with its type and title added. */
+static void
+call_respond_problem(struct http_request *req, struct api_call *call)
+{
+	json_t	*core, *doc;
+	char	*text;
+
+	text = NULL;
+	doc = NULL;
+	if ((core = json_loadb(call->body, call->body_len, 0, NULL)) != NULL &&
+	    (doc = problem_complete(core)) != NULL)
+		text = json_dumps(doc, JSON_COMPACT);
+	json_decref(core);
+	json_decref(doc);
+	if (text == NULL) {
+		call_respond_error(req, call);
+		return;
+	}
+	api_json(req, call->status, text, strlen(text));
+	free(text);
+}
+
 /*
  * The SQL function's answer, through the op's renderer when it has one
  * and the answer is a success; a renderer that may run long goes to a task
@@ -685,8 +734,11 @@ call_done(struct http_request *req)
 		    NULL, NULL);
 		return (HTTP_STATE_COMPLETE);
 	}
-	if (call->op->render == NULL || call->status < 200 ||
-	    call->status >= 300) {
+	if (call->status < 200 || call->status >= 300) {
+		call_respond_problem(req, call);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (call->op->render == NULL) {
 		api_json(req, call->status, call->body, call->body_len);
 		return (HTTP_STATE_COMPLETE);
 	}

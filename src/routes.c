@@ -46,7 +46,7 @@ static const struct api_op healthz_ops[] = {
 };
 static const struct api_op readyz_ops[] = {
 	{ HTTP_METHOD_GET, 0, NULL, NULL, 0,
-	    "SELECT status, body::text FROM amp.ready(" AMP_SCHEMA_VERSION ")",
+	    "SELECT status, body::text FROM amp.ready('" AMP_SCHEMA_VERSION "')",
 	    NULL, NULL, 0 },
 	{ 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 };
