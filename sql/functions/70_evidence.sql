@@ -5,11 +5,13 @@
 
 -- Campaign impact --------------------------------------------------------
 
--- Per member of the exposed group T (events attributed to the campaign
+-- The members of the exposed group T (events attributed to the campaign
 -- while it ran) and of the comparison group C (active in the pre window,
--- no event attributed to the campaign from the pre to the post window):
--- free-choice events per day before and after, plus what the lift and the
--- incentivized share rest on.
+-- no event attributed to the campaign from the pre to the post window),
+-- as named columns with one value per member, in member order:
+-- free-choice events per day before and after, and for T what the lift
+-- (active events per day before and during) and the incentivized share
+-- (active events under pressure, active events, during) rest on.
 CREATE OR REPLACE FUNCTION amp.campaign_impact(p_org text, p_id text,
     p_window text)
 RETURNS TABLE (status int, body jsonb)
@@ -85,12 +87,24 @@ BEGIN
 	    'post', jsonb_build_object('from', amp.day_ts(e),
 		'to', amp.day_ts(e + lw)),
 	    'post_complete', c.ends_at IS NOT NULL AND e + lw <= today,
-	    'exposed', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
-		fc_post / lw, active_pre / lw, active_during / (e - s),
-		pressure_during, active_during) ORDER BY member)
-		FILTER (WHERE g = 'T'), '[]'),
-	    'comparison', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
-		fc_post / lw) ORDER BY member) FILTER (WHERE g = 'C'), '[]'))
+	    'exposed', jsonb_build_object(
+		'free_choice_pre_per_day', coalesce(jsonb_agg(fc_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'free_choice_post_per_day', coalesce(jsonb_agg(fc_post / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_pre_per_day', coalesce(jsonb_agg(active_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_during_per_day', coalesce(jsonb_agg(active_during
+		    / (e - s) ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'pressure_during', coalesce(jsonb_agg(pressure_during
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_during', coalesce(jsonb_agg(active_during
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]')),
+	    'comparison', jsonb_build_object(
+		'free_choice_pre_per_day', coalesce(jsonb_agg(fc_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'C'), '[]'),
+		'free_choice_post_per_day', coalesce(jsonb_agg(fc_post / lw
+		    ORDER BY member) FILTER (WHERE g = 'C'), '[]')))
 	INTO doc
 	FROM grouped;
 
