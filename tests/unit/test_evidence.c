@@ -370,6 +370,30 @@ test_impact_empty(void **state)
 }
 
 /* The post window is not over: figures shown, verdict pending. */
+/* Columns are read by name: one missing or of another length is an error. */
+static void
+test_impact_columns_by_name(void **state)
+{
+	json_t	*d;
+	int	 status = 0;
+
+	(void)state;
+	d = impact_input("org/spring", 1);
+	add_exposed(d, 0.5, 0.2, 0.1, 1, 1, 1);
+	add_comparison(d, 0.5, 0.5);
+	add_value(d, "exposed", "active_during", 3);
+	assert_null(impact_render(d, &status));
+	json_decref(d);
+
+	d = impact_input("org/spring", 1);
+	add_exposed(d, 0.5, 0.2, 0.1, 1, 1, 1);
+	add_comparison(d, 0.5, 0.5);
+	json_object_del(json_object_get(d, "comparison"),
+	    "free_choice_post_per_day");
+	assert_null(impact_render(d, &status));
+	json_decref(d);
+}
+
 static void
 test_impact_pending(void **state)
 {
@@ -795,6 +819,7 @@ main(void)
 		cmocka_unit_test(test_impact_insufficient),
 		cmocka_unit_test(test_impact_empty),
 		cmocka_unit_test(test_impact_pending),
+		cmocka_unit_test(test_impact_columns_by_name),
 		cmocka_unit_test(test_impact_sd_pre_zero),
 		cmocka_unit_test(test_impact_reproducible),
 		cmocka_unit_test(test_belief_supported_and_contradicted),
