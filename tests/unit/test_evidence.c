@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/core/evidence.c: impact_render and belief_render on
- * hand-built documents shaped like what sql/004_evidence.sql gathers.
+ * hand-built documents shaped like what sql/functions/70_evidence.sql gathers.
  */
 
 #include <math.h>
