@@ -92,11 +92,14 @@ COMMIT;
 SQL
 } >"$script"
 
+# Query results go nowhere; \echo lines (what was applied) to stdout.
 out=$(psql -X -q -t -A -o /dev/null -v ON_ERROR_STOP=1 -f "$script" "$url")
-[ -n "$out" ] && echo "$out"
 if [ -z "$out" ]; then
 	echo "nothing to do: schema $version is current"
-else
-	echo "schema $version is current ($(grep -c '^migrated:' <<<"$out") \
-migrations, $(grep -c '^functions:' <<<"$out") function files applied now)"
+	exit 0
 fi
+echo "$out"
+migrations=$(grep -c '^migrated:' <<<"$out" || true)
+functions=$(grep -c '^functions:' <<<"$out" || true)
+echo "schema $version is current ($migrations migrations, $functions" \
+    "function files applied now)"
