@@ -22,7 +22,7 @@ RUN /tmp/deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/deps.sh && \
 	--no-create-home --shell /usr/sbin/nologin ampmeter
 WORKDIR /app
 COPY --from=build /src/ampmeter /app/ampmeter
-COPY scripts/migrate.sh /app/scripts/migrate.sh
+COPY scripts/migrate.sh scripts/schema-version.sh /app/scripts/
 COPY sql/ /app/sql/
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh
 

@@ -14,7 +14,8 @@ ln -sfn "$top/conf/build.conf" "$stage/conf/build.conf"
 cmp -s openapi.yaml "$stage/assets/openapi.yaml" ||
 	cp openapi.yaml "$stage/assets/openapi.yaml"
 
-version=$(find sql -maxdepth 1 -name '[0-9]*.sql' | wc -l)
+# The schema this build expects; /readyz compares it with the database's.
+version=$(scripts/schema-version.sh)
 header="#define AMP_SCHEMA_VERSION \"$version\""
 if [ ! -f src/gen/schema.h ] || [ "$(cat src/gen/schema.h)" != "$header" ]; then
 	echo "$header" > src/gen/schema.h

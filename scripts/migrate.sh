@@ -1,49 +1,105 @@
 #!/usr/bin/env bash
-# Apply sql/NNN_*.sql in order, each once, in its own transaction, under an
-# advisory lock so that replicas starting together cannot race. A tiny
-# runner on psql: the rules fit in a page, and it needs nothing that the
-# PostgreSQL client does not already bring.
+# Brings a database to the schema of this tree, in ONE transaction under
+# an advisory lock (replicas starting together wait for each other):
+#   1. sql/migrations/NNN_*.sql, each once, in order, recorded in
+#      amp.schema_migrations: tables, types, indexes, policies, grants, data.
+#      A migration never calls a function of sql/functions/.
+#   2. sql/functions/NN_*.sql, every function's one current definition
+#      (CREATE OR REPLACE), re-applied when the file's sha256 differs from
+#      the one recorded in amp.schema_functions, and all of them after any
+#      migration. A signature that goes away is dropped by a migration.
+#   3. The schema version (scripts/schema-version.sh) into
+#      amp.schema_version, which /readyz compares with the build's.
+# Anything failing rolls all of it back. A tiny runner on psql: it needs
+# nothing that the PostgreSQL client does not already bring.
 #   scripts/migrate.sh OWNER_DATABASE_URL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=$1
 
-psql_run() {
-	psql -X -q -v ON_ERROR_STOP=1 "$url" "$@"
-}
+version=$(scripts/schema-version.sh)
+mapfile -t files < <(scripts/schema-version.sh files)
 
-psql_run >/dev/null <<'SQL'
+script=$(mktemp)
+trap 'rm -f "$script"' EXIT
+{
+	cat <<'SQL'
 SET client_min_messages = warning;
-SELECT pg_advisory_lock(7245001);
+BEGIN;
+SELECT pg_advisory_xact_lock(7245001);
 CREATE SCHEMA IF NOT EXISTS amp;
 CREATE TABLE IF NOT EXISTS amp.schema_migrations (
 	version		text PRIMARY KEY,
 	applied_at	timestamptz NOT NULL DEFAULT now()
 );
-SELECT pg_advisory_unlock(7245001);
+CREATE TABLE IF NOT EXISTS amp.schema_functions (
+	file		text PRIMARY KEY,
+	checksum	text NOT NULL,
+	applied_at	timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS amp.schema_version (
+	one		boolean PRIMARY KEY DEFAULT true CHECK (one),
+	version		text NOT NULL,
+	applied_at	timestamptz NOT NULL DEFAULT now()
+);
+\set migrated false
 SQL
-
-applied=0
-for file in sql/[0-9]*.sql; do
-	version=$(basename "$file" .sql)
-	out=$(psql_run -t -A <<SQL
-SET client_min_messages = warning;
-BEGIN;
-SELECT pg_advisory_xact_lock(7245001);
-SELECT EXISTS (SELECT 1 FROM amp.schema_migrations
-    WHERE version = '$version') AS done \gset
-\if :done
-\else
+	for file in "${files[@]}"; do
+		name=$(basename "$file")
+		if [[ ! "$name" =~ ^[0-9]+_[a-z0-9_]+\.sql$ ]]; then
+			echo "migrate: bad file name $file" >&2
+			exit 1
+		fi
+		case "$file" in
+		sql/migrations/*)
+			cat <<SQL
+SELECT NOT EXISTS (SELECT 1 FROM amp.schema_migrations
+    WHERE version = '${name%.sql}') AS pending \gset
+\if :pending
+\echo migrated: ${name%.sql}
 \i $file
-INSERT INTO amp.schema_migrations (version) VALUES ('$version');
-SELECT 'applied';
+INSERT INTO amp.schema_migrations (version) VALUES ('${name%.sql}');
+\set migrated true
 \endif
+SQL
+			;;
+		sql/functions/*)
+			sum=$(sha256sum "$file" | cut -c1-64)
+			cat <<SQL
+SELECT :'migrated'::boolean OR NOT EXISTS (SELECT 1
+    FROM amp.schema_functions WHERE file = '$name'
+    AND checksum = '$sum') AS pending \gset
+\if :pending
+\echo functions: $name
+\i $file
+INSERT INTO amp.schema_functions AS f (file, checksum)
+VALUES ('$name', '$sum')
+ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum,
+    applied_at = now();
+\endif
+SQL
+			;;
+		esac
+	done
+	names=$(printf "'%s'," "${files[@]##*/}")
+	cat <<SQL
+DELETE FROM amp.schema_functions WHERE file NOT IN (${names%,});
+INSERT INTO amp.schema_version AS v (version) VALUES ('$version')
+ON CONFLICT (one) DO UPDATE SET version = excluded.version,
+    applied_at = now()
+WHERE v.version IS DISTINCT FROM excluded.version;
 COMMIT;
 SQL
-)
-	if [[ "$out" == *applied* ]]; then
-		echo "migrated: $version"
-		applied=$((applied + 1))
-	fi
-done
-echo "schema is current ($applied applied now)"
+} >"$script"
+
+# Query results go nowhere; \echo lines (what was applied) to stdout.
+out=$(psql -X -q -t -A -o /dev/null -v ON_ERROR_STOP=1 -f "$script" "$url")
+if [ -z "$out" ]; then
+	echo "nothing to do: schema $version is current"
+	exit 0
+fi
+echo "$out"
+migrations=$(grep -c '^migrated:' <<<"$out" || true)
+functions=$(grep -c '^functions:' <<<"$out" || true)
+echo "schema $version is current ($migrations migrations, $functions" \
+    "function files applied now)"

@@ -52,8 +52,8 @@ const struct api_route api_routes[] = {
 		.path = "/readyz",
 		.ops = { {
 			.method = GET,
-			.sql = ANSWER "amp.ready(p_expected => "
-			    AMP_SCHEMA_VERSION ")",
+			.sql = ANSWER "amp.ready(p_expected => '"
+			    AMP_SCHEMA_VERSION "')",
 		} },
 	},
 	{

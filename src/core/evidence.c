@@ -9,7 +9,8 @@
 
 static json_t	*number_or_null(int, double);
 static json_t	*group_summary(const double *, const double *, size_t);
-static size_t	 columns(const json_t *, size_t, double **);
+static size_t	 columns(const json_t *, const char *const *, size_t,
+		    double **);
 static const char *impact_sentence(enum stats_co_verdict, const
 		    struct stats_did *, char *, size_t);
 static json_t	*belief_evaluate(const json_t *);
@@ -21,22 +22,28 @@ number_or_null(int ok, double v)
 }
 
 /*
- * Copies columns of an array of number arrays ([[a, b, ...], ...]) into
- * freshly allocated double arrays; returns the row count.
+ * Copies the named columns of a group ({"name": [one number per member],
+ * ...}) into freshly allocated double arrays; returns the member count.
+ * A column that is missing or of another length is left NULL.
  */
 static size_t
-columns(const json_t *rows, size_t ncols, double **out)
+columns(const json_t *group, const char *const *names, size_t ncols,
+    double **out)
 {
-	const json_t	*row;
+	const json_t	*col, *v;
 	size_t		 i, c, n;
-	n = json_array_size(rows);
-	for (c = 0; c < ncols; c++)
-		out[c] = calloc(n ? n : 1, sizeof(double));
-	json_array_foreach(rows, i, row) {
-		for (c = 0; c < ncols; c++)
-			if (out[c] != NULL)
-				out[c][i] = json_number_value(
-				    json_array_get(row, c));
+
+	n = json_array_size(json_object_get(group, names[0]));
+	for (c = 0; c < ncols; c++) {
+		col = json_object_get(group, names[c]);
+		if (!json_is_array(col) || json_array_size(col) != n) {
+			out[c] = NULL;
+			continue;
+		}
+		if ((out[c] = calloc(n ? n : 1, sizeof(double))) == NULL)
+			continue;
+		json_array_foreach(col, i, v)
+			out[c][i] = json_number_value(v);
 	}
 	return (n);
 }
@@ -97,6 +104,21 @@ impact_sentence(enum stats_co_verdict v, const struct stats_did *r,
 	}
 }
 
+/*
+ * What amp.campaign_impact sends per group: one value per member, in
+ * member order. Free-choice events per day before and after the campaign
+ * (both groups); for the exposed, active events per day before and during
+ * it, and the active events under pressure and all active events during.
+ */
+static const char *const exposed_columns[] = {
+	"free_choice_pre_per_day", "free_choice_post_per_day",
+	"active_pre_per_day", "active_during_per_day", "pressure_during",
+	"active_during"
+};
+static const char *const comparison_columns[] = {
+	"free_choice_pre_per_day", "free_choice_post_per_day"
+};
+
 json_t *
 impact_render(const json_t *d, int *status)
 {
@@ -110,10 +132,13 @@ impact_render(const json_t *d, int *status)
 	int			 ok;
 
 	*status = 200;
-	nt = columns(json_object_get(d, "exposed"), 6, t);
-	nc = columns(json_object_get(d, "comparison"), 2, c);
+	nt = columns(json_object_get(d, "exposed"), exposed_columns, 6, t);
+	nc = columns(json_object_get(d, "comparison"), comparison_columns, 2,
+	    c);
 	memset(&r, 0, sizeof(r));
-	ok = t[5] != NULL && c[1] != NULL && stats_did(t[0], t[1], nt, c[0],
+	ok = t[0] != NULL && t[1] != NULL && t[2] != NULL && t[3] != NULL &&
+	    t[4] != NULL && t[5] != NULL && c[0] != NULL && c[1] != NULL &&
+	    stats_did(t[0], t[1], nt, c[0],
 	    c[1], nc, IMPACT_RESAMPLES, stats_seed_str(json_string_value(
 	    json_object_get(d, "seed"))), &r) == 0;
 	if (!ok) {

@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/core/evidence.c: impact_render and belief_render on
- * hand-built documents shaped like what sql/004_evidence.sql gathers.
+ * hand-built documents shaped like what sql/functions/70_evidence.sql gathers.
  */
 
 #include <math.h>
@@ -27,6 +27,7 @@ static json_t	*impact_input(const char *, int);
 static void	 add_exposed(json_t *, double, double, double, double,
 		    double, double);
 static void	 add_comparison(json_t *, double, double);
+static void	 add_value(json_t *, const char *, const char *, double);
 static json_t	*render_impact(const json_t *);
 static double	 num(const json_t *, const char *);
 static const char *str(const json_t *, const char *);
@@ -85,14 +86,28 @@ static json_t *
 impact_input(const char *seed, int post_complete)
 {
 	return (json_pack("{s:{s:s, s:s}, s:s, s:i, s:{s:s, s:s}, "
-	    "s:{s:s, s:s, s:i}, s:{s:s, s:s}, s:b, s:[], s:[]}",
+	    "s:{s:s, s:s, s:i}, s:{s:s, s:s}, s:b, "
+	    "s:{s:[], s:[], s:[], s:[], s:[], s:[]}, s:{s:[], s:[]}}",
 	    "campaign", "id", "spring", "name", "Spring points",
 	    "seed", seed, "window_days", 28,
 	    "pre", "from", "2026-01-04T00:00:00Z", "to", "2026-02-01T00:00:00Z",
 	    "during", "from", "2026-02-01T00:00:00Z", "to",
 	    "2026-03-01T00:00:00Z", "days", 28,
 	    "post", "from", "2026-03-01T00:00:00Z", "to", "2026-03-29T00:00:00Z",
-	    "post_complete", post_complete, "exposed", "comparison"));
+	    "post_complete", post_complete,
+	    "exposed", "free_choice_pre_per_day", "free_choice_post_per_day",
+	    "active_pre_per_day", "active_during_per_day", "pressure_during",
+	    "active_during",
+	    "comparison", "free_choice_pre_per_day",
+	    "free_choice_post_per_day"));
+}
+
+/* Appends v to the column `name` of the group `group` of d. */
+static void
+add_value(json_t *d, const char *group, const char *name, double v)
+{
+	json_array_append_new(json_object_get(json_object_get(d, group), name),
+	    json_real(v));
 }
 
 /* One exposed member: U pre, U post, active per day pre and during,
@@ -101,15 +116,19 @@ static void
 add_exposed(json_t *d, double pre, double post, double apre, double adur,
     double pressure, double active)
 {
-	json_array_append_new(json_object_get(d, "exposed"), json_pack(
-	    "[f, f, f, f, f, f]", pre, post, apre, adur, pressure, active));
+	add_value(d, "exposed", "free_choice_pre_per_day", pre);
+	add_value(d, "exposed", "free_choice_post_per_day", post);
+	add_value(d, "exposed", "active_pre_per_day", apre);
+	add_value(d, "exposed", "active_during_per_day", adur);
+	add_value(d, "exposed", "pressure_during", pressure);
+	add_value(d, "exposed", "active_during", active);
 }
 
 static void
 add_comparison(json_t *d, double pre, double post)
 {
-	json_array_append_new(json_object_get(d, "comparison"),
-	    json_pack("[f, f]", pre, post));
+	add_value(d, "comparison", "free_choice_pre_per_day", pre);
+	add_value(d, "comparison", "free_choice_post_per_day", post);
 }
 
 static json_t *
@@ -351,6 +370,30 @@ test_impact_empty(void **state)
 }
 
 /* The post window is not over: figures shown, verdict pending. */
+/* Columns are read by name: one missing or of another length is an error. */
+static void
+test_impact_columns_by_name(void **state)
+{
+	json_t	*d;
+	int	 status = 0;
+
+	(void)state;
+	d = impact_input("org/spring", 1);
+	add_exposed(d, 0.5, 0.2, 0.1, 1, 1, 1);
+	add_comparison(d, 0.5, 0.5);
+	add_value(d, "exposed", "active_during", 3);
+	assert_null(impact_render(d, &status));
+	json_decref(d);
+
+	d = impact_input("org/spring", 1);
+	add_exposed(d, 0.5, 0.2, 0.1, 1, 1, 1);
+	add_comparison(d, 0.5, 0.5);
+	json_object_del(json_object_get(d, "comparison"),
+	    "free_choice_post_per_day");
+	assert_null(impact_render(d, &status));
+	json_decref(d);
+}
+
 static void
 test_impact_pending(void **state)
 {
@@ -776,6 +819,7 @@ main(void)
 		cmocka_unit_test(test_impact_insufficient),
 		cmocka_unit_test(test_impact_empty),
 		cmocka_unit_test(test_impact_pending),
+		cmocka_unit_test(test_impact_columns_by_name),
 		cmocka_unit_test(test_impact_sd_pre_zero),
 		cmocka_unit_test(test_impact_reproducible),
 		cmocka_unit_test(test_belief_supported_and_contradicted),

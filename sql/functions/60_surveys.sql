@@ -1,126 +1,10 @@
--- Surveys: instruments (built in, and each org's own), responses, and the
--- org settings that hold the anonymity minimum.
---
--- Built-in instruments live in a table without org_id, readable by every
--- org and writable by none (amp_app only gets SELECT): one row serves all
--- tenants, so no per-org copy has to be made or kept in step, and under
--- Citus it is a reference table. Reads union it with the org's own
--- instruments (amp.instrument_defs). Org instrument ids starting with
--- "amp-" are refused so that a future built-in can never collide with one.
---
--- Answers are stored as sent (an object item -> integer); scoring happens
--- at read time in C (src/core/summary.c) from each member's latest
--- response, so an instrument's index weights may change after responses
--- arrive, but its scale and items may not.
-
-CREATE TABLE amp.builtin_instruments (
-	id		text PRIMARY KEY,
-	name		text NOT NULL,
-	scale_min	int NOT NULL,
-	scale_max	int NOT NULL CHECK (scale_max > scale_min),
-	items		jsonb NOT NULL CHECK (jsonb_typeof(items) = 'array'),
-	index_weights	jsonb CHECK (jsonb_typeof(index_weights) = 'object'),
-	created_at	timestamptz NOT NULL DEFAULT now()
-);
-GRANT SELECT ON amp.builtin_instruments TO amp_app;
-
-CREATE TABLE amp.instruments (
-	org_id		text NOT NULL,
-	id		text NOT NULL CHECK (lower(id) NOT LIKE 'amp-%'),
-	name		text NOT NULL,
-	scale_min	int NOT NULL,
-	scale_max	int NOT NULL CHECK (scale_max > scale_min AND
-			    scale_max - scale_min <= 10),
-	items		jsonb NOT NULL CHECK (jsonb_typeof(items) = 'array'),
-	index_weights	jsonb CHECK (jsonb_typeof(index_weights) = 'object'),
-	created_at	timestamptz NOT NULL DEFAULT now(),
-	updated_at	timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (org_id, id)
-);
-
--- No foreign key to the instrument: built-in ones have no org row. The
--- ingest statement checks the reference and locks org instruments.
-CREATE TABLE amp.survey_responses (
-	org_id		text NOT NULL,
-	id		text NOT NULL,
-	member		text NOT NULL,
-	instrument	text NOT NULL,
-	submitted_at	timestamptz NOT NULL,
-	answers		jsonb NOT NULL CHECK (jsonb_typeof(answers) = 'object'),
-	received_at	timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (org_id, id)
-);
--- The summary reads one instrument's responses in a window; erasure and
--- "latest per member" read by member.
-CREATE INDEX survey_responses_window ON amp.survey_responses
-    (org_id, instrument, submitted_at);
-CREATE INDEX survey_responses_member ON amp.survey_responses
-    (org_id, member, instrument, submitted_at);
-
-CREATE TABLE amp.settings (
-	org_id		text PRIMARY KEY,
-	survey_min_group int NOT NULL DEFAULT 5 CHECK (survey_min_group >= 3),
-	updated_at	timestamptz NOT NULL DEFAULT now()
-);
-
-SELECT amp.tenant_table(t)
-FROM unnest(ARRAY['instruments', 'survey_responses', 'settings']) t;
-
--- amp-pulse-1: our own wording, for members of a community, 1-7
--- agreement. Needs (autonomy, mastery, purpose) have a reverse-keyed item
--- each; reasons for taking part follow the self-determination continuum
--- (intrinsic, identified, introjected, external) with the Relative
--- Autonomy Index weights of Ryan & Connell (1989).
-INSERT INTO amp.builtin_instruments (id, name, scale_min, scale_max, items,
-    index_weights, created_at)
-VALUES ('amp-pulse-1', 'ampmeter pulse: needs and reasons for taking part',
-    1, 7, $items$[
-	{"id": "aut1", "subscale": "autonomy", "reverse": false,
-	 "text": "I take part in this community in ways I choose myself."},
-	{"id": "aut2", "subscale": "autonomy", "reverse": false,
-	 "text": "I can decide for myself what I work on here."},
-	{"id": "aut3", "subscale": "autonomy", "reverse": true,
-	 "text": "I often feel pushed into doing things here that I would not pick."},
-	{"id": "mas1", "subscale": "mastery", "reverse": false,
-	 "text": "I am getting better at the things I do here."},
-	{"id": "mas2", "subscale": "mastery", "reverse": false,
-	 "text": "Taking part here teaches me skills I care about."},
-	{"id": "mas3", "subscale": "mastery", "reverse": true,
-	 "text": "I seldom notice myself improving at anything here."},
-	{"id": "pur1", "subscale": "purpose", "reverse": false,
-	 "text": "What I contribute here helps other people."},
-	{"id": "pur2", "subscale": "purpose", "reverse": false,
-	 "text": "Someone is better off because of what I share here."},
-	{"id": "pur3", "subscale": "purpose", "reverse": true,
-	 "text": "What I do here makes little difference to anyone."},
-	{"id": "int1", "subscale": "intrinsic", "reverse": false,
-	 "text": "I take part because I enjoy it."},
-	{"id": "int2", "subscale": "intrinsic", "reverse": false,
-	 "text": "I take part because I find it interesting in itself."},
-	{"id": "ide1", "subscale": "identified", "reverse": false,
-	 "text": "I take part because it matters to me personally."},
-	{"id": "ide2", "subscale": "identified", "reverse": false,
-	 "text": "I take part because I think it is worth doing, even when it is not fun."},
-	{"id": "inj1", "subscale": "introjected", "reverse": false,
-	 "text": "I take part because I would feel guilty if I stepped back."},
-	{"id": "inj2", "subscale": "introjected", "reverse": false,
-	 "text": "I take part because I would think less of myself if I did not."},
-	{"id": "ext1", "subscale": "external", "reverse": false,
-	 "text": "I take part for the points, prizes or perks it brings."},
-	{"id": "ext2", "subscale": "external", "reverse": false,
-	 "text": "I take part because someone expects it of me and there would be consequences otherwise."}
-    ]$items$::jsonb,
-    '{"intrinsic": 2, "identified": 1, "introjected": -1, "external": -2}',
-    '2026-01-01T00:00:00Z');
-
--- Instruments ----------------------------------------------------------
-
-CREATE TYPE amp.instrument_def AS (id text, name text, builtin boolean,
-    scale_min int, scale_max int, items jsonb, index_weights jsonb,
-    created_at timestamptz, updated_at timestamptz);
+-- Surveys: instruments (built in, and each org's own), responses, the
+-- summary's data and the org settings that hold the anonymity minimum.
+-- The tables and the built-in instrument are in
+-- sql/migrations/001_baseline.sql; scoring is C (src/core/summary.c).
 
 -- Every instrument an org can use: the built-in ones and its own.
-CREATE FUNCTION amp.instrument_defs(p_org text)
+CREATE OR REPLACE FUNCTION amp.instrument_defs(p_org text)
 RETURNS SETOF amp.instrument_def
 LANGUAGE sql STABLE AS $$
 	SELECT b.id, b.name, true, b.scale_min, b.scale_max, b.items,
@@ -133,7 +17,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Subscale names in the order their first item appears.
-CREATE FUNCTION amp.subscales(p_items jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION amp.subscales(p_items jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT coalesce(jsonb_agg(s ORDER BY o), '[]') FROM (
 		SELECT it->>'subscale' AS s, min(o) AS o
@@ -143,14 +27,14 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The items as a set, for "did the items change": order is presentation.
-CREATE FUNCTION amp.item_set(p_items jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION amp.item_set(p_items jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT coalesce(jsonb_agg(it ORDER BY it->>'id'), '[]')
 	FROM jsonb_array_elements(p_items) it
 $$;
 
-CREATE FUNCTION amp.instrument_json(p_org text, d amp.instrument_def)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION amp.instrument_json(p_org text,
+    d amp.instrument_def) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object('id', d.id, 'name', d.name,
 	    'builtin', d.builtin,
@@ -162,7 +46,7 @@ LANGUAGE sql STABLE AS $$
 	    'updated_at', amp.ts(d.updated_at))
 $$;
 
-CREATE FUNCTION amp.get_instrument(p_org text, p_id text)
+CREATE OR REPLACE FUNCTION amp.get_instrument(p_org text, p_id text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -178,7 +62,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION amp.list_instruments(p_org text, p_limit int, p_cursor text)
+CREATE OR REPLACE FUNCTION amp.list_instruments(p_org text, p_limit int,
+    p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -199,7 +84,7 @@ $$;
 -- The body was validated in C (src/core/survey_check.c); here only what
 -- needs the stored state: built-in ids and the lock that responses put on
 -- scale and items.
-CREATE FUNCTION amp.put_instrument(p_org text, p_id text, p jsonb)
+CREATE OR REPLACE FUNCTION amp.put_instrument(p_org text, p_id text, p jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -213,14 +98,14 @@ BEGIN
 	PERFORM amp.tenant(p_org);
 	IF EXISTS (SELECT 1 FROM amp.builtin_instruments b WHERE b.id = p_id)
 	THEN
-		RETURN QUERY SELECT 409, amp.problem(409, 'conflict', 'Conflict',
+		RETURN QUERY SELECT 409, amp.problem(409,
 		    'instrument ' || p_id || ' is built in and cannot be '
 		    'changed; define your own instrument under another id');
 		RETURN;
 	END IF;
 	IF lower(p_id) LIKE 'amp-%' THEN
-		RETURN QUERY SELECT 400, amp.problem(400, 'bad-request',
-		    'Bad Request', 'the path names no valid id',
+		RETURN QUERY SELECT 400, amp.problem(400,
+		    'the path names no valid id',
 		    jsonb_build_array(jsonb_build_object('parameter', 'id',
 		    'detail', 'ids starting with amp- are reserved for built-in '
 		    'instruments')));
@@ -243,7 +128,7 @@ BEGIN
 	    amp.item_set(cur.items) <> amp.item_set(new_items)) AND
 	    EXISTS (SELECT 1 FROM amp.survey_responses s
 		WHERE s.org_id = p_org AND s.instrument = p_id) THEN
-		RETURN QUERY SELECT 409, amp.problem(409, 'conflict', 'Conflict',
+		RETURN QUERY SELECT 409, amp.problem(409,
 		    'instrument ' || p_id || ' already has responses, so its '
 		    'scale and items cannot change; define a new instrument '
 		    'under another id (name and index may still change)');
@@ -273,7 +158,7 @@ $$;
 -- items answered). The half rule is only judged on responses whose
 -- answers are otherwise valid, so each response gets the message that
 -- helps first. Ordered by response, then answer key.
-CREATE FUNCTION amp.response_problems(p_org text, p_items jsonb)
+CREATE OR REPLACE FUNCTION amp.response_problems(p_org text, p_items jsonb)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	WITH r AS (
@@ -325,7 +210,7 @@ LANGUAGE sql STABLE AS $$
 	FROM problems
 $$;
 
-CREATE FUNCTION amp.ingest_responses(p_org text, p_body jsonb)
+CREATE OR REPLACE FUNCTION amp.ingest_responses(p_org text, p_body jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -345,8 +230,7 @@ BEGIN
 	bad := amp.response_problems(p_org, batch);
 	IF bad IS NOT NULL THEN
 		n := jsonb_array_length(bad);
-		RETURN QUERY SELECT 422, amp.problem(422, 'validation',
-		    'Unprocessable Content', n || ' problem' ||
+		RETURN QUERY SELECT 422, amp.problem(422, n || ' problem' ||
 		    CASE WHEN n = 1 THEN '' ELSE 's' END ||
 		    ' in the body; nothing was written',
 		    (SELECT jsonb_agg(e ORDER BY o) FROM (SELECT e, o
@@ -382,7 +266,7 @@ $$;
 -- sent, not only the filtered group, so the renderer can also count every
 -- coarser query and refuse answers that differ from one by fewer than
 -- min_group people. Member ids are not sent: the renderer needs none.
-CREATE FUNCTION amp.survey_summary(p_org text, p_instrument text,
+CREATE OR REPLACE FUNCTION amp.survey_summary(p_org text, p_instrument text,
     p_from timestamptz, p_to timestamptz, p_channel text, p_campaign text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
@@ -457,14 +341,14 @@ $$;
 
 -- Settings -------------------------------------------------------------
 
-CREATE FUNCTION amp.settings_json(p_min int, p_updated timestamptz)
+CREATE OR REPLACE FUNCTION amp.settings_json(p_min int, p_updated timestamptz)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT jsonb_build_object('survey_min_group', p_min,
 	    'updated_at', amp.ts(p_updated))
 $$;
 
-CREATE FUNCTION amp.get_settings(p_org text)
+CREATE OR REPLACE FUNCTION amp.get_settings(p_org text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -476,7 +360,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION amp.put_settings(p_org text, p jsonb)
+CREATE OR REPLACE FUNCTION amp.put_settings(p_org text, p jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -491,15 +375,4 @@ BEGIN
 	RETURN QUERY SELECT 200, amp.settings_json(r.survey_min_group,
 	    r.updated_at);
 END
-$$;
-
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;
-
--- Erasing a member (DELETE /v1/members/{member}) removes their survey
--- responses too, in the same transaction as their events.
-CREATE OR REPLACE FUNCTION amp.erase_member_hook(p_org text, p_member text)
-RETURNS void
-LANGUAGE sql AS $$
-	DELETE FROM amp.survey_responses
-	WHERE org_id = p_org AND member = p_member
 $$;

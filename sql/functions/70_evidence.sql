@@ -1,38 +1,19 @@
 -- Evidence: crowding-out analysis of campaigns and beliefs tested against
 -- the data. SQL gathers per-member and per-day figures from the rollups;
 -- the statistics (difference in differences, bootstrap, Welch) are pure C
--- in src/core.
-
-CREATE TABLE amp.beliefs (
-	org_id		text NOT NULL,
-	id		text NOT NULL,
-	statement	text NOT NULL,
-	indicator	text NOT NULL CHECK (indicator IN ('autonomy', 'mastery',
-			    'purpose', 'amp', 'extrinsic_pressure', 'results',
-			    'free_choice_rate')),
-	at		timestamptz,
-	campaign	text,
-	expect		text NOT NULL CHECK (expect IN ('increase', 'decrease')),
-	window_days	int NOT NULL CHECK (window_days BETWEEN 3 AND 180),
-	channel		text,
-	created_at	timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (org_id, id),
-	FOREIGN KEY (org_id, campaign) REFERENCES amp.campaigns (org_id, id),
-	CHECK ((at IS NULL) <> (campaign IS NULL))
-);
-ALTER TABLE amp.beliefs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant ON amp.beliefs
-    USING (org_id = current_setting('amp.org', true))
-    WITH CHECK (org_id = current_setting('amp.org', true));
-GRANT SELECT, INSERT, UPDATE, DELETE ON amp.beliefs TO amp_app;
+-- in src/core (evidence.c, stats.c).
 
 -- Campaign impact --------------------------------------------------------
 
--- Per member of the exposed group T (events attributed to the campaign
+-- The members of the exposed group T (events attributed to the campaign
 -- while it ran) and of the comparison group C (active in the pre window,
--- no event attributed to the campaign from the pre to the post window): free-choice events per day before and
--- after, plus what the lift and the incentivized share rest on.
-CREATE FUNCTION amp.campaign_impact(p_org text, p_id text, p_window text)
+-- no event attributed to the campaign from the pre to the post window),
+-- as named columns with one value per member, in member order:
+-- free-choice events per day before and after, and for T what the lift
+-- (active events per day before and during) and the incentivized share
+-- (active events under pressure, active events, during) rest on.
+CREATE OR REPLACE FUNCTION amp.campaign_impact(p_org text, p_id text,
+    p_window text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -99,17 +80,31 @@ BEGIN
 	    'campaign', amp.campaign_json(c),
 	    'seed', p_org || '/' || p_id,
 	    'window_days', lw,
-	    'pre', jsonb_build_object('from', amp.day_ts(s - lw), 'to', amp.day_ts(s)),
-	    'during', jsonb_build_object('from', amp.day_ts(s), 'to', amp.day_ts(e),
-		'days', e - s),
-	    'post', jsonb_build_object('from', amp.day_ts(e), 'to', amp.day_ts(e + lw)),
+	    'pre', jsonb_build_object('from', amp.day_ts(s - lw),
+		'to', amp.day_ts(s)),
+	    'during', jsonb_build_object('from', amp.day_ts(s),
+		'to', amp.day_ts(e), 'days', e - s),
+	    'post', jsonb_build_object('from', amp.day_ts(e),
+		'to', amp.day_ts(e + lw)),
 	    'post_complete', c.ends_at IS NOT NULL AND e + lw <= today,
-	    'exposed', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
-		fc_post / lw, active_pre / lw, active_during / (e - s),
-		pressure_during, active_during) ORDER BY member)
-		FILTER (WHERE g = 'T'), '[]'),
-	    'comparison', coalesce(jsonb_agg(jsonb_build_array(fc_pre / lw,
-		fc_post / lw) ORDER BY member) FILTER (WHERE g = 'C'), '[]'))
+	    'exposed', jsonb_build_object(
+		'free_choice_pre_per_day', coalesce(jsonb_agg(fc_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'free_choice_post_per_day', coalesce(jsonb_agg(fc_post / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_pre_per_day', coalesce(jsonb_agg(active_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_during_per_day', coalesce(jsonb_agg(active_during
+		    / (e - s) ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'pressure_during', coalesce(jsonb_agg(pressure_during
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]'),
+		'active_during', coalesce(jsonb_agg(active_during
+		    ORDER BY member) FILTER (WHERE g = 'T'), '[]')),
+	    'comparison', jsonb_build_object(
+		'free_choice_pre_per_day', coalesce(jsonb_agg(fc_pre / lw
+		    ORDER BY member) FILTER (WHERE g = 'C'), '[]'),
+		'free_choice_post_per_day', coalesce(jsonb_agg(fc_post / lw
+		    ORDER BY member) FILTER (WHERE g = 'C'), '[]')))
 	INTO doc
 	FROM grouped;
 
@@ -119,7 +114,7 @@ $$;
 
 -- Beliefs ------------------------------------------------------------------
 
-CREATE FUNCTION amp.belief_json(b amp.beliefs) RETURNS jsonb
+CREATE OR REPLACE FUNCTION amp.belief_json(b amp.beliefs) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object('id', b.id, 'statement', b.statement,
 	    'indicator', b.indicator, 'at', amp.ts(b.at), 'campaign', b.campaign,
@@ -132,28 +127,36 @@ $$;
 -- over the 14 days ending that day. Only complete UTC days count: today's
 -- figures are partial, and a partial day would pull a rate (free-choice
 -- events per day) or a comparison of halves (mastery) down.
-CREATE FUNCTION amp.belief_data(p_org text, b amp.beliefs) RETURNS jsonb
+CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs)
+RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	at_day date;
 	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
+	froms date[];
+	tos date[];
 	days jsonb;
 BEGIN
 	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
 	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)));
-	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN d < at_day
-	    THEN 'before' ELSE 'after' END) || amp.window_data(p_org,
-	    d - span + 1, d + 1, b.channel, NULL) ORDER BY d)
+	-- Day d's value is taken over [d - span + 1, d + 1).
+	SELECT array_agg(g::date - span + 1 ORDER BY g),
+	    array_agg(g::date + 1 ORDER BY g)
+	INTO froms, tos
+	FROM generate_series(at_day - b.window_days,
+	    least(at_day + b.window_days, (now() AT TIME ZONE 'UTC')::date) - 1,
+	    interval '1 day') g;
+	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN tos[x.n] <= at_day
+	    THEN 'before' ELSE 'after' END) || x.doc ORDER BY x.n)
 	INTO days
-	FROM generate_series(at_day - b.window_days, at_day + b.window_days - 1,
-	    interval '1 day') g, LATERAL (SELECT g::date AS d) x
-	WHERE d < (now() AT TIME ZONE 'UTC')::date;
+	FROM jsonb_array_elements(amp.windows_data(p_org, froms, tos, b.channel,
+	    NULL)) WITH ORDINALITY AS x(doc, n);
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
 	    amp.day_ts(at_day), 'days', coalesce(days, '[]'));
 END
 $$;
 
-CREATE FUNCTION amp.create_belief(p_org text, p jsonb)
+CREATE OR REPLACE FUNCTION amp.create_belief(p_org text, p jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -178,7 +181,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION amp.get_belief(p_org text, p_id text)
+CREATE OR REPLACE FUNCTION amp.get_belief(p_org text, p_id text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -194,7 +197,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION amp.list_beliefs(p_org text, p_limit int, p_cursor text)
+CREATE OR REPLACE FUNCTION amp.list_beliefs(p_org text, p_limit int,
+    p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -213,5 +217,3 @@ BEGIN
 		ORDER BY x.id LIMIT p_limit + 1) b), p_limit);
 END
 $$;
-
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA amp TO amp_app;
