@@ -966,9 +966,8 @@ export interface components {
          * @description RFC 3339 timestamp with offset (`2026-11-01T08:00:00+01:00`, up to 9
          *     fractional digits), or a date `YYYY-MM-DD` (UTC). The date must exist
          *     and the time be at most 23:59:59; anything else is a 400 naming the
-         *     parameter. A plain string, not a `format`, so that generated clients
-         *     pass it through unchanged: a JavaScript `Date` is not a window bound
-         *     (send `date.toISOString()`).
+         *     parameter. Declared as a plain string with a pattern (not a format)
+         *     so that generated clients type it as the string it is sent as.
          * @example 2026-11-01
          */
         WindowBound: string;
