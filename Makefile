@@ -12,7 +12,7 @@ TTL ?= 86400
 AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
 export AMP_JWT_SECRET PORT PGPORT
 
-.PHONY: all build run test unit api lint bench token stop clean
+.PHONY: all build run test unit api lint ts bench token stop clean
 
 all: build
 
@@ -33,6 +33,8 @@ api:
 	@scripts/test.sh api
 lint:
 	@scripts/test.sh lint
+ts:
+	@scripts/test.sh ts
 
 bench:
 	@scripts/deps.sh build db bench

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # make test: packages, build, C unit tests (also under ASan+UBSan), the
-# OpenAPI lint, then the API tests (which start their own throwaway
-# PostgreSQL and service). Ends with one line of totals.
-#   scripts/test.sh [unit|lint|api]...   (default: all)
+# OpenAPI lint, the TypeScript client's checks, then the API tests (which
+# start their own throwaway PostgreSQL and service). Ends with one line of
+# totals.
+#   scripts/test.sh [unit|lint|ts|api]...   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(unit lint api)
+[ ${#parts[@]} -eq 0 ] && parts=(unit lint ts api)
 
 scripts/deps.sh build db test || exit 1
 scripts/build.sh || exit 1
@@ -47,14 +48,46 @@ run_unit() {
 	done
 }
 
+npm_ci() {
+	[ -x node_modules/.bin/redocly ] && [ -x node_modules/.bin/tsc ] &&
+	    [ -x node_modules/.bin/openapi-typescript ] && return 0
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+}
+
 run_lint() {
-	if [ ! -x node_modules/.bin/redocly ]; then
-		npm ci --no-audit --no-fund --loglevel=error >/dev/null || {
-			echo "lint: npm ci failed" >&2; failed=$((failed + 1)); return; }
-	fi
+	npm_ci || { echo "lint: npm ci failed" >&2; failed=$((failed + 1)); return; }
 	if node_modules/.bin/redocly lint openapi.yaml --format=stylish; then
 		passed=$((passed + 1))
 	else
+		failed=$((failed + 1))
+	fi
+}
+
+# The TypeScript client (clients/typescript): the committed schema.ts is
+# what openapi-typescript makes of openapi.yaml now; the client with its
+# type-level tests, and the example, compile under tsc --strict.
+run_ts() {
+	local dir=clients/typescript gen="$out/schema.ts" tsc=node_modules/.bin/tsc
+	npm_ci || { echo "ts: npm ci failed" >&2; failed=$((failed + 1)); return; }
+	if node_modules/.bin/openapi-typescript openapi.yaml -o "$gen" \
+	    >"$out/ts-generate.log" 2>&1 && diff -u "$dir/src/schema.ts" "$gen"; then
+		passed=$((passed + 1))
+	else
+		cat "$out/ts-generate.log"
+		echo "ts: $dir/src/schema.ts is stale; regenerate it:" \
+		    "node_modules/.bin/openapi-typescript openapi.yaml -o $dir/src/schema.ts" >&2
+		failed=$((failed + 1))
+	fi
+	if "$tsc" -p "$dir"; then
+		passed=$((passed + 1))
+	else
+		echo "ts: the client or its type tests do not compile" >&2
+		failed=$((failed + 1))
+	fi
+	if "$tsc" -p "$dir/tsconfig.example.json" --noEmit; then
+		passed=$((passed + 1))
+	else
+		echo "ts: the example does not compile" >&2
 		failed=$((failed + 1))
 	fi
 }
@@ -84,6 +117,7 @@ for part in "${parts[@]}"; do
 	case "$part" in
 	unit) run_unit ;;
 	lint) run_lint ;;
+	ts) run_ts ;;
 	api) rm -f "$out/api.xml"; run_api ;;
 	*) echo "unknown part $part" >&2; exit 2 ;;
 	esac
