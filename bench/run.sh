@@ -24,7 +24,8 @@
 # A new section is a function section_NAME that uses the shared cluster and
 # service ($owner_url, $app_url, $base, token_for ORG, $svc_pid, sql_owner,
 # sql_super) and calls `row MEASURE VALUE HOW` for each line of the table;
-# add NAME to ALL_SECTIONS. Sections run in the order given.
+# add NAME to ALL_SECTIONS (a new section goes in bench/sections/NAME.sh).
+# Sections run in the order given.
 #
 # Tunables (environment): BENCH_EVENTS (events per round, 200000),
 # BENCH_BATCH (500), BENCH_ROUNDS (5), BENCH_CONNS (client connections for
@@ -36,6 +37,11 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 ALL_SECTIONS=(ingest http reads)
+# More sections live one per file in bench/sections/NAME.sh: each defines
+# section_NAME and adds NAME to ALL_SECTIONS.
+for f in bench/sections/*.sh; do
+	[ -e "$f" ] && . "$f"
+done
 
 EVENTS=${BENCH_EVENTS:-200000}
 BATCH=${BENCH_BATCH:-500}
