@@ -20,6 +20,7 @@
 #include "drain.h"
 #include "metrics.h"
 #include "pool.h"
+#include "ratelimit.h"
 
 /*
  * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
@@ -74,6 +75,7 @@ kore_parent_configure(int argc, char **argv)
 	(void)setenv("PGAPPNAME", "ampmeter", 0);
 
 	metrics_init();
+	ratelimit_init();
 }
 
 void

@@ -20,6 +20,8 @@ static int	number_env(const char *, int, int, int, int *, char *, size_t);
 static int	key_file_read(const char *, struct amp_config *, char *,
 		    size_t);
 static char	*optional_env(const char *);
+static int	origin_valid(const char *);
+static int	cors_load(struct amp_config *, char *, size_t);
 
 static char *
 optional_env(const char *name)
@@ -81,6 +83,77 @@ key_file_read(const char *path, struct amp_config *c, char *err,
 	return (0);
 }
 
+/* scheme://host[:port], scheme http or https, nothing after. */
+static int
+origin_valid(const char *o)
+{
+	const char	*host, *p;
+	long		 port;
+	char		*end;
+
+	if (strncmp(o, "http://", 7) == 0)
+		host = o + 7;
+	else if (strncmp(o, "https://", 8) == 0)
+		host = o + 8;
+	else
+		return (0);
+	if (*host == '[') {
+		if ((p = strchr(host, ']')) == NULL || p == host + 1)
+			return (0);
+		for (host++; host < p; host++)
+			if (strchr("0123456789abcdefABCDEF:.", *host) == NULL)
+				return (0);
+		p++;
+	} else {
+		for (p = host; *p != '\0' && *p != ':'; p++)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-", *p) == NULL)
+				return (0);
+		if (p == host)
+			return (0);
+	}
+	if (*p == '\0')
+		return (1);
+	if (*p != ':' || p[1] < '0' || p[1] > '9')
+		return (0);
+	port = strtol(p + 1, &end, 10);
+	return (*end == '\0' && port >= 1 && port <= 65535);
+}
+
+/* AMP_CORS_ORIGINS: a comma-separated list of exact origins, or "*". */
+static int
+cors_load(struct amp_config *c, char *err, size_t errlen)
+{
+	char	*list, *item, *save;
+
+	if ((list = optional_env("AMP_CORS_ORIGINS")) == NULL)
+		return (0);
+	for (item = strtok_r(list, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		item[strcspn(item, " ")] = '\0';
+		if (strcmp(item, "*") != 0 && !origin_valid(item)) {
+			(void)snprintf(err, errlen, "AMP_CORS_ORIGINS must be "
+			    "\"*\" or origins like https://app.example.com[:port]"
+			    ", comma-separated (bad: \"%s\")", item);
+			return (-1);
+		}
+		c->cors = realloc(c->cors, (c->cors_count + 1) *
+		    sizeof(*c->cors));
+		if (c->cors == NULL) {
+			(void)snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		c->cors[c->cors_count++] = strdup(item);
+	}
+	if (c->cors_count == 0) {
+		(void)snprintf(err, errlen, "AMP_CORS_ORIGINS names no origin");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 config_load(struct amp_config *c, char *err, size_t errlen)
 {
@@ -103,7 +176,12 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    number_env("AMP_DRAIN_SECONDS", 10, 0, 3600, &c->drain_seconds,
 	    err, errlen) == -1 ||
 	    number_env("AMP_REQUEST_DEADLINE_MS", 10000, 100, 600000,
-	    &c->request_deadline_ms, err, errlen) == -1)
+	    &c->request_deadline_ms, err, errlen) == -1 ||
+	    number_env("AMP_ORG_RATE", 200, 1, 1000000, &c->org_rate, err,
+	    errlen) == -1 ||
+	    number_env("AMP_ORG_BURST", 400, 1, 1000000, &c->org_burst, err,
+	    errlen) == -1 ||
+	    cors_load(c, err, errlen) == -1)
 		return (-1);
 	(void)snprintf(c->port, sizeof(c->port), "%d", port);
 
@@ -140,6 +218,7 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 		    "or ES256 (got \"%s\")", alg);
 		return (-1);
 	}
+	c->metrics_token = optional_env("AMP_METRICS_TOKEN");
 	c->jwt_issuer = optional_env("AMP_JWT_ISSUER");
 	c->jwt_audience = optional_env("AMP_JWT_AUDIENCE");
 

@@ -19,6 +19,11 @@ struct amp_config {
 	unsigned long	 hash_seed;
 	int		 drain_seconds;		/* graceful stop, at most */
 	int		 request_deadline_ms;	/* answer or 503 by then */
+	char		**cors;			/* exact origins, or "*" */
+	size_t		 cors_count;		/* 0: no CORS headers */
+	char		*metrics_token;		/* NULL: /metrics is public */
+	int		 org_rate;		/* requests/s per org */
+	int		 org_burst;
 };
 
 extern struct amp_config	amp_config;

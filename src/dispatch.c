@@ -14,13 +14,15 @@
 #include "api.h"
 #include "auth.h"
 #include "call.h"
+#include "ratelimit.h"
+#include "respond.h"
 
 static const struct api_route	*route_find(const char *);
 static int			 route_matches(const struct api_route *,
 				    const char *);
 static const struct api_op	*op_find(const struct api_route *, int);
-static void			 method_not_allowed(struct http_request *,
-				    const struct api_route *);
+static void			 methods_allowed(const struct api_route *,
+				    char *, size_t);
 
 /*
  * A template with {id} matches when the path has its text before and
@@ -58,11 +60,14 @@ route_find(const char *path)
 	fatal("api: no fallback route");
 }
 
+/* HEAD is answered wherever GET is, as GET without the body. */
 static const struct api_op *
 op_find(const struct api_route *route, int method)
 {
 	size_t	i;
 
+	if (method == HTTP_METHOD_HEAD)
+		method = HTTP_METHOD_GET;
 	for (i = 0; i < API_OPS_MAX && route->ops[i].method != 0; i++) {
 		if (route->ops[i].method == method)
 			return (&route->ops[i]);
@@ -70,21 +75,21 @@ op_find(const struct api_route *route, int method)
 	return (NULL);
 }
 
+/* "GET, HEAD, PUT, OPTIONS": what the Allow header says of a route. */
 static void
-method_not_allowed(struct http_request *req, const struct api_route *route)
+methods_allowed(const struct api_route *route, char *allow, size_t len)
 {
-	char	allow[64];
 	size_t	i, n;
 
+	n = 0;
 	allow[0] = '\0';
-	for (i = 0, n = 0; i < API_OPS_MAX && route->ops[i].method != 0 &&
-	    n < sizeof(allow); i++) {
-		n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s",
-		    n ? ", " : "", http_method_text(route->ops[i].method));
+	for (i = 0; i < API_OPS_MAX && route->ops[i].method != 0; i++) {
+		n += (size_t)snprintf(allow + n, n < len ? len - n : 0,
+		    "%s%s%s", n ? ", " : "",
+		    http_method_text(route->ops[i].method),
+		    route->ops[i].method == HTTP_METHOD_GET ? ", HEAD" : "");
 	}
-	http_response_header(req, "allow", allow);
-	api_problem(req, 405, "this method is not supported here; see the "
-	    "Allow header", NULL, NULL);
+	(void)snprintf(allow + n, n < len ? len - n : 0, ", OPTIONS");
 }
 
 int
@@ -103,6 +108,7 @@ api_request(struct http_request *req)
 	struct api_call		*call;
 	struct principal	 who;
 	const char		*te;
+	char			 allow[80];
 
 	if (http_state_get(req) != NULL)
 		return (call_resume(req));
@@ -112,7 +118,12 @@ api_request(struct http_request *req)
 	call->route = route_find(req->path);
 
 	if ((call->op = op_find(call->route, req->method)) == NULL) {
-		method_not_allowed(req, call->route);
+		methods_allowed(call->route, allow, sizeof(allow));
+		if (req->method == HTTP_METHOD_OPTIONS)
+			return (respond_preflight(req, allow));
+		http_response_header(req, "allow", allow);
+		api_problem(req, 405, "this method is not supported here; see "
+		    "the Allow header", NULL, NULL);
 		return (KORE_RESULT_OK);
 	}
 	if (http_request_header(req, "transfer-encoding", &te)) {
@@ -125,7 +136,8 @@ api_request(struct http_request *req)
 
 	memset(&who, 0, sizeof(who));
 	if (call->op->scopes != 0 &&
-	    auth_request(req, call->op->scopes, &who) != 0)
+	    (auth_request(req, call->op->scopes, &who) != 0 ||
+	    ratelimit_take(req, who.org) != 0))
 		return (KORE_RESULT_OK);
 	if (params_gather(req, call, &who) != 0)
 		return (KORE_RESULT_OK);

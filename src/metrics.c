@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "api.h"
+#include "config.h"
 #include "metrics.h"
+#include "respond.h"
 
 #define ROUTES_MAX	32	/* at least api_routes_count */
 #define CLASSES		5	/* 1xx..5xx */
@@ -53,12 +55,43 @@ metrics_db_unavailable(void)
 		    __ATOMIC_RELAXED);
 }
 
+/* With AMP_METRICS_TOKEN set, /metrics wants it as a bearer token. */
+static int
+metrics_allowed(struct http_request *req)
+{
+	const char	*auth;
+	size_t		 i, n;
+	unsigned char	 diff;
+
+	if (amp_config.metrics_token == NULL)
+		return (1);
+	if (!http_request_header(req, "authorization", &auth) ||
+	    strncmp(auth, "Bearer ", 7) != 0)
+		return (0);
+	auth += 7;
+	n = strlen(amp_config.metrics_token);
+	if (strlen(auth) != n)
+		return (0);
+	for (i = 0, diff = 0; i < n; i++)
+		diff |= (unsigned char)auth[i] ^
+		    (unsigned char)amp_config.metrics_token[i];
+	return (diff == 0);
+}
+
 int
 metrics_render(struct http_request *req)
 {
 	struct kore_buf	*buf;
 	size_t		 i, c;
 	uint64_t	 n;
+
+	if (!metrics_allowed(req)) {
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"metrics\"");
+		api_problem(req, 401, "send the metrics token as a bearer "
+		    "token", NULL, NULL);
+		return (KORE_RESULT_OK);
+	}
 
 	buf = kore_buf_alloc(4096);
 	kore_buf_appendf(buf, "# HELP ampmeter_http_requests_total HTTP "
@@ -91,9 +124,8 @@ metrics_render(struct http_request *req)
 	    (unsigned long long)__atomic_load_n(&shared->db_unavailable,
 	    __ATOMIC_RELAXED));
 
-	http_response_header(req, "content-type",
-	    "text/plain; version=0.0.4; charset=utf-8");
-	http_response(req, 200, buf->data, buf->offset);
+	respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    buf->data, buf->offset, CACHE_NONE);
 	kore_buf_free(buf);
 	return (KORE_RESULT_OK);
 }

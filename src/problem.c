@@ -12,10 +12,10 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "call.h"
 #include "metrics.h"
 #include "problem.h"
-
-#define RETRY_AFTER_SEC		"2"
+#include "respond.h"
 
 static const struct {
 	int		 status;
@@ -31,24 +31,23 @@ static const struct {
 	{ 413, "payload-too-large", "Content Too Large" },
 	{ 415, "unsupported-media-type", "Unsupported Media Type" },
 	{ 422, "validation", "Unprocessable Content" },
+	{ 429, "too-many-requests", "Too Many Requests" },
 	{ 500, "internal", "Internal Server Error" },
 	{ 503, "unavailable", "Service Unavailable" },
 };
 
+/*
+ * A JSON answer. A tenant's successful reads may be cached privately and
+ * revalidated; anything else is not kept.
+ */
 void
 api_json(struct http_request *req, int status, const char *body, size_t len)
 {
-	if (status >= 400)
-		http_response_header(req, "content-type",
-		    "application/problem+json");
-	else
-		http_response_header(req, "content-type", "application/json");
-	http_response_header(req, "cache-control", "no-store");
-	if (status == 503)
-		http_response_header(req, "retry-after", RETRY_AFTER_SEC);
-	http_response(req, status, status == 204 ? NULL : body,
-	    status == 204 ? 0 : len);
-	metrics_record(req, status);
+	const struct api_call	*call = http_state_get(req);
+
+	respond(req, status, status >= 400 ? "application/problem+json" :
+	    "application/json", body, len, call != NULL && call->op != NULL &&
+	    call->op->scopes != 0 ? CACHE_PRIVATE : CACHE_NONE);
 }
 
 /* Sets `type` and `title` of a problem document from its `status`. */
@@ -85,8 +84,7 @@ problem_send(struct http_request *req, int status, json_t *doc)
 	text = doc == NULL ? NULL : json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	if (text == NULL) {
-		http_response(req, 500, NULL, 0);
-		metrics_record(req, 500);
+		respond(req, 500, NULL, NULL, 0, CACHE_NONE);
 		return;
 	}
 	api_json(req, status, text, strlen(text));

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "metrics.h"
+#include "respond.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/indicators.h"
@@ -350,9 +351,8 @@ local_health(struct http_request *req)
 static int
 local_spec(struct http_request *req)
 {
-	http_response_header(req, "content-type", "application/yaml");
-	http_response(req, 200, asset_openapi_yaml, asset_len_openapi_yaml);
-	metrics_record(req, 200);
+	respond(req, 200, "application/yaml", asset_openapi_yaml,
+	    asset_len_openapi_yaml, CACHE_PUBLIC);
 	return (KORE_RESULT_OK);
 }
 

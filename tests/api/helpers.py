@@ -69,6 +69,17 @@ def problem(r, status):
     return body
 
 
+def allowed(r):
+    """The methods an Allow header names, as a set."""
+    return set(r.headers["Allow"].replace(" ", "").split(","))
+
+
+def allows(*methods):
+    """What Allow says of a path serving these methods: HEAD comes with
+    GET, and OPTIONS with every path."""
+    return set(methods) | {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+
+
 def pointers(r):
     """The JSON Pointers of a 422 problem, in the order given."""
     return [e.get("pointer") for e in problem(r, 422).get("errors", [])]
