@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "admission.h"
 #include "compactor.h"
 #include "config.h"
 #include "metrics.h"
@@ -68,6 +69,8 @@ kore_parent_configure(int argc, char **argv)
 	(void)setenv("PGAPPNAME", "ampmeter", 0);
 
 	metrics_init(route_names);
+	/* Inherited by the workers: bodies only with a bearer token. */
+	http_body_admit = admission_body;
 }
 
 void
