@@ -5,7 +5,9 @@ Starts ./ampmeter (no database needed: every request here is refused before
 one is used) on a free port with 2 workers, then for each scenario opens N
 connections at once, each sending a 1 MiB body to POST /v1/events, and
 samples VmRSS of every worker (/proc/PID/status) every 5 ms: before, peak
-during, and after (once all connections are answered and closed).
+during, and after (once all connections are answered and closed). Each
+connection sends half its body, waits until all have, then the rest, so
+that every body is arriving at the same time.
 
 Scenarios: no Authorization header (refused before the body is read: 401),
 and a fake bearer token (read, at most 64 bodies at once per worker, the
@@ -52,7 +54,7 @@ def workers_of(parent):
     return [int(k) for k in kids]
 
 
-def upload(port, token, results):
+def upload(port, token, results, barrier):
     head = (f"POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {SIZE}\r\n"
             + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n").encode()
@@ -61,8 +63,12 @@ def upload(port, token, results):
         with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
             s.sendall(head)
             try:
-                s.sendall(b" " * SIZE)
-            except OSError:
+                # Half the body, then wait until every connection has sent
+                # its half: all bodies are arriving at the same time.
+                s.sendall(b" " * (SIZE // 2))
+                barrier.wait(30)
+                s.sendall(b" " * (SIZE - SIZE // 2))
+            except (OSError, threading.BrokenBarrierError):
                 pass
             buf = b""
             while b"\r\n" not in buf:
@@ -91,7 +97,9 @@ def scenario(name, port, pids, token):
     sampler = threading.Thread(target=sample)
     sampler.start()
     results = []
-    threads = [threading.Thread(target=upload, args=(port, token, results)) for _ in range(N)]
+    barrier = threading.Barrier(N)
+    threads = [threading.Thread(target=upload, args=(port, token, results, barrier))
+               for _ in range(N)]
     t0 = time.time()
     for t in threads:
         t.start()
