@@ -12,6 +12,8 @@ WORKDIR /src
 # Packages first, in their own layer: it changes only with deps.sh.
 COPY scripts/deps.sh scripts/deps.sh
 RUN scripts/deps.sh build && rm -rf /var/lib/apt/lists/*
+# The sources include patches/kore/: build.sh applies them to a copy of
+# Debian's Kore sources (build/kore-src) exactly as `make` does.
 COPY . .
 RUN scripts/build.sh
 

@@ -8,6 +8,32 @@ top=$PWD
 
 stage=build/ampmeter
 mkdir -p "$stage/conf" "$stage/assets" src/gen
+
+# Kore is built from a copy of Debian's sources (/usr/share/kore) with
+# patches/kore/*.patch applied in order (see the header of each patch).
+# conf/build.conf names the copy (kore_source=../kore-src: kodev resolves it
+# from $stage). The copy is remade only when the patches or the kore
+# package change, and Kore's objects with it.
+kore_pkg=/usr/share/kore
+kore_src=build/kore-src
+stamp=$( (dpkg-query -W -f='${Version}' kore 2>/dev/null || cat "$kore_pkg/RELEASE"
+	cat patches/kore/*.patch) | sha256sum | cut -d' ' -f1)
+if [ ! -f "$kore_src/.patched" ] || [ "$(cat "$kore_src/.patched")" != "$stamp" ]; then
+	rm -rf "$kore_src" "$kore_src.new" "$stage/.objs"
+	# cp -r, not -a: fresh times, so make rebuilds every object.
+	cp -r "$kore_pkg" "$kore_src.new"
+	for p in patches/kore/*.patch; do
+		[ -e "$p" ] || continue
+		if ! patch -d "$kore_src.new" -p1 -s --no-backup-if-mismatch \
+		    -r - < "$p"; then
+			echo "build: $p does not apply to $kore_pkg" >&2
+			exit 1
+		fi
+	done
+	echo "$stamp" > "$kore_src.new/.patched"
+	mv "$kore_src.new" "$kore_src"
+	echo "patched Kore sources in $kore_src"
+fi
 ln -sfn "$top/src" "$stage/src"
 ln -sfn "$top/conf/ampmeter.conf" "$stage/conf/ampmeter.conf"
 ln -sfn "$top/conf/build.conf" "$stage/conf/build.conf"

@@ -7,8 +7,8 @@ set -euo pipefail
 pkgs=()
 for group in "$@"; do
 	case "$group" in
-	build)	pkgs+=(kore libjansson-dev libjwt-dev libpq-dev zlib1g-dev build-essential
-		    dpkg-dev pkg-config ca-certificates) ;;
+	build)	pkgs+=(kore libjansson-dev libjwt-dev libpq-dev zlib1g-dev
+		    build-essential patch dpkg-dev pkg-config ca-certificates) ;;
 	db)	pkgs+=(postgresql-15 postgresql-client-15) ;;
 	test)	pkgs+=(libcmocka-dev python3-pytest python3-requests
 		    python3-jsonschema python3-jwt python3-hypothesis

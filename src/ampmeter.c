@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "admission.h"
 #include "compactor.h"
 #include "config.h"
 #include "drain.h"
@@ -76,6 +77,8 @@ kore_parent_configure(int argc, char **argv)
 
 	metrics_init();
 	ratelimit_init();
+	/* Inherited by the workers: bodies only with a bearer token. */
+	http_body_admit = admission_body;
 }
 
 void

@@ -94,7 +94,9 @@ def test_concurrent_puts_of_a_new_campaign_create_it_once(api, db, org):
     ("GET", "/v1/results", {"POST"}),
 ])
 def test_wrong_method_is_405_with_allow(api, method, path, allow):
-    r = api.request(method, path, json={})
+    # GET and DELETE carry no body (one is a 400 from the HTTP layer).
+    body = {} if method in ("GET", "DELETE") else {"json": {}}
+    r = api.request(method, path, **body)
     h.problem(r, 405)
     assert h.allowed(r) == h.allows(*allow)
 

@@ -98,10 +98,9 @@ def test_body_over_1_mib_is_413(api, db, org, size):
 
 
 def test_body_far_over_the_framework_cap_is_refused_before_reading(service, db, org):
-    """Beyond Kore's own cap (4 MiB) the HTTP layer refuses the request from
-    its Content-Length alone, before reading the body: 413 with an empty body
-    (documented in openapi.yaml, like 411). Between 1 and 4 MiB the API
-    answers the problem+json 413 itself (test above)."""
+    """Beyond 1 MiB the HTTP layer (patched Kore, http_body_max) refuses the
+    request from its Content-Length alone, before reading the body, with the
+    same problem+json 413 the API gives."""
     head = ("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Authorization: Bearer {make_token(org=org)}\r\n"
             "Content-Type: application/json\r\nConnection: close\r\n"
@@ -109,7 +108,10 @@ def test_body_far_over_the_framework_cap_is_refused_before_reading(service, db, 
     status, headers, payload = h.raw_http(service.port, head.encode() + b'{"events": [',
                                           timeout=10)
     assert status == 413
-    assert payload == b""
+    assert headers["content-type"] == "application/problem+json"
+    body = json.loads(payload)
+    assert body["type"] == "urn:ampmeter:problem:payload-too-large"
+    assert body["status"] == 413
     nothing_written(db, org)
 
 
