@@ -68,6 +68,9 @@ extern const size_t		api_routes_count;
 /* The one handler conf/ampmeter.conf binds: every path comes here. */
 int	api_request(struct http_request *);
 
+enum api_body { API_BODY_NONE, API_BODY_BEARER, API_BODY_OPEN };
+enum api_body	api_body_policy(const char *, int);
+
 /* The route a request was matched to, or -1 before it was. */
 int	api_route_index(struct http_request *);
 

@@ -92,6 +92,25 @@ methods_allowed(const struct api_route *route, char *allow, size_t len)
 	(void)snprintf(allow + n, n < len ? len - n : 0, ", OPTIONS");
 }
 
+/*
+ * Whether a request's body may be read, before it is (admission.c): an
+ * operation that takes none refuses it; one that needs a token, or a
+ * wrong method on a route whose operations do, wants a bearer first.
+ */
+enum api_body
+api_body_policy(const char *path, int method)
+{
+	const struct api_route	*route = route_find(path);
+	const struct api_op	*op = op_find(route, method);
+
+	if (op != NULL)
+		return (op->body_check == NULL ? API_BODY_NONE :
+		    op->scopes != 0 ? API_BODY_BEARER : API_BODY_OPEN);
+	/* The 405 comes once the request is in; the body is not kept. */
+	return (route->path != NULL && route->ops[0].scopes != 0 ?
+	    API_BODY_BEARER : API_BODY_NONE);
+}
+
 int
 api_route_index(struct http_request *req)
 {
