@@ -290,22 +290,8 @@ query_params(struct http_request *req, struct api_call *call,
 			    "operation");
 	}
 
-	to = now;
-	if ((v = json_string_value(json_object_get(q, "to"))) != NULL &&
-	    time_parse_bound(v, 1, &to) != 0)
-		problems_add(&p, "to", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
-	from = to - WINDOW_DEFAULT_DAYS * TIME_USEC_PER_DAY;
-	if ((v = json_string_value(json_object_get(q, "from"))) != NULL &&
-	    time_parse_bound(v, 0, &from) != 0)
-		problems_add(&p, "from", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
-	if (p.count == 0 && from >= to)
-		problems_add(&p, "from", "must be before to");
-	if (p.count == 0 && op->max_window_days > 0 &&
-	    to - from > op->max_window_days * TIME_USEC_PER_DAY)
-		problems_add(&p, "to", "the window must not be longer than "
-		    "%d days", op->max_window_days);
+	(void)query_window(q, now, WINDOW_DEFAULT_DAYS, op->max_window_days,
+	    &from, &to, &p);
 
 	for (name = op->query; name != NULL && *name != NULL; name++) {
 		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0 ||
@@ -439,7 +425,7 @@ prepare(struct http_request *req, const struct api_resource *res,
 		len = strlen(raw);
 		if (res->id_suffix != NULL)
 			len -= strlen(res->id_suffix);	/* the route matched it */
-		if (pct_decode(raw, len, id, sizeof(id)) != 0 ||
+		if (path_decode(raw, len, id, sizeof(id)) != 0 ||
 		    res->id_check(id) != 0) {
 			problems_init(&p);
 			problems_add(&p, "id", "%s", res->id_rule);
