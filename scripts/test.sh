@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # make test: packages, build, C unit tests (also under ASan+UBSan), the
-# OpenAPI lint, then the API tests (which start their own throwaway
-# PostgreSQL and service). Ends with one line of totals.
-#   scripts/test.sh [unit|lint|api]...   (default: all)
+# OpenAPI lint, a short run of each fuzz target, then the API tests (which
+# start their own throwaway PostgreSQL and service). Ends with one line of
+# totals.
+#   scripts/test.sh [unit|lint|fuzz|api]...   (default: all)
+# FUZZ_SECONDS (default 10) is how long each fuzz target runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(unit lint api)
+[ ${#parts[@]} -eq 0 ] && parts=(unit lint fuzz api)
 
-scripts/deps.sh build db test || exit 1
+scripts/deps.sh build db test fuzz || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0
@@ -59,6 +61,20 @@ run_lint() {
 	fi
 }
 
+# Each fuzz target is one test: passed when it ran its time without a crash.
+run_fuzz() {
+	local p f rc
+	scripts/fuzz.sh "${FUZZ_SECONDS:-10}" | tee "$out/fuzz.log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^fuzz: .* passed' "$out/fuzz.log")
+	f=$(grep -c '^fuzz: .* failed' "$out/fuzz.log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		failed=$((failed + 1))
+	fi
+}
+
 run_api() {
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
 	    --junitxml="$out/api.xml"
@@ -84,6 +100,7 @@ for part in "${parts[@]}"; do
 	case "$part" in
 	unit) run_unit ;;
 	lint) run_lint ;;
+	fuzz) run_fuzz ;;
 	api) rm -f "$out/api.xml"; run_api ;;
 	*) echo "unknown part $part" >&2; exit 2 ;;
 	esac

@@ -1,0 +1,55 @@
+/*
+ * Request bodies: every body validator on the same JSON document, as the
+ * API runs them on what a client sends.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/survey_check.h"
+#include "core/validate.h"
+
+#include "fuzz.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static int (*const checks[])(const json_t *, amp_usec, struct problems *) = {
+	event_batch_check,
+	result_batch_check,
+	campaign_check,
+	kpi_check,
+	belief_check,
+	instrument_check,
+	response_batch_check,
+	settings_check,
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct problems	 p;
+	json_t		*doc;
+	size_t		 i, j;
+	int		 r;
+
+	doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (doc == NULL)
+		return (0);
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		problems_init(&p);
+		r = checks[i](doc, FUZZ_NOW, &p);
+		/* A refusal always says why; an acceptance says nothing. */
+		FUZZ_ASSERT((r == 0) == (p.count == 0));
+		for (j = 0; j < p.count && j < PROBLEMS_MAX; j++) {
+			FUZZ_ASSERT(memchr(p.items[j].pointer, '\0',
+			    PROBLEM_POINTER_MAX) != NULL);
+			FUZZ_ASSERT(p.items[j].pointer[0] == '\0' ||
+			    p.items[j].pointer[0] == '/');
+			FUZZ_ASSERT(p.items[j].detail[0] != '\0');
+		}
+	}
+	json_decref(doc);
+	return (0);
+}
