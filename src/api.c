@@ -16,6 +16,7 @@
 #include "api.h"
 #include "auth.h"
 #include "metrics.h"
+#include "core/jsontext.h"
 #include "core/query.h"
 
 #define RETRY_AFTER_SEC		"2"
@@ -379,7 +380,9 @@ body_param(struct http_request *req, struct api_call *call,
 	}
 
 	problems_init(&p);
-	if (op->body_check(doc, now, &p) != 0) {
+	(void)json_text_numbers_check((const char *)req->http_body->data,
+	    req->http_body_length, doc, &p);
+	if (op->body_check(doc, now, &p) != 0 || p.count > 0) {
 		json_decref(doc);
 		(void)snprintf(detail, sizeof(detail), "%zu problem%s in the "
 		    "body; nothing was written", p.count,
@@ -603,9 +606,15 @@ render_text(json_t *(*render)(const json_t *, int *), const char *in,
     size_t len, int *status)
 {
 	json_t	*data, *doc;
-	char	*text;
+	char	*text, *wide;
+	size_t	 wide_len;
 
-	if ((data = json_loadb(in, len, 0, NULL)) == NULL)
+	/* numeric sums and targets may have more digits than an int64_t. */
+	wide = json_text_widen(in, len, &wide_len);
+	data = json_loadb(wide != NULL ? wide : in, wide != NULL ? wide_len :
+	    len, 0, NULL);
+	free(wide);
+	if (data == NULL)
 		return (NULL);
 	doc = render(data, status);
 	json_decref(data);
