@@ -149,6 +149,15 @@ query_window(const json_t *q, amp_usec now, int default_days, int max_days,
 	if (p->count != before)
 		return (-1);
 
+	/*
+	 * Indicator windows are whole days: `to` is taken up to the next
+	 * midnight, which must still be in the year 9999.
+	 */
+	if (*to > TIME_END - TIME_USEC_PER_DAY) {
+		problems_add(p, "to", "must not be after 9999-12-31T00:00:00Z, "
+		    "as windows end at a midnight");
+		return (-1);
+	}
 	if (!has_from && *from < TIME_MIN) {
 		problems_add(p, "from", "is required when `to` is less than "
 		    "%d days after 0001-01-01", default_days);

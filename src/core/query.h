@@ -27,7 +27,8 @@ int	 query_decode(const char *, size_t, char *, size_t);
  * defaults to now and `from` to default_days before `to`; a window longer
  * than max_days (when positive) is refused. Bounds outside the years
  * 0001-9999 are refused too, as PostgreSQL or the renderers would fail on
- * them. Returns 0, or -1 with problems naming the parameter.
+ * them, and so is a `to` after 9999-12-31T00:00:00Z, as reads round it up
+ * to a midnight. Returns 0, or -1 with problems naming the parameter.
  */
 int	 query_window(const json_t *, amp_usec, int, int, amp_usec *,
 	    amp_usec *, struct problems *);
