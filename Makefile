@@ -12,7 +12,7 @@ TTL ?= 86400
 AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
 export AMP_JWT_SECRET PORT PGPORT
 
-.PHONY: all build run test unit api lint ts bench token stop clean
+.PHONY: all build run test unit api lint ts fuzz bench token stop clean
 
 all: build
 
@@ -35,6 +35,11 @@ lint:
 	@scripts/test.sh lint
 ts:
 	@scripts/test.sh ts
+
+# libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (`make test` runs 10).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench:
 	@scripts/deps.sh build db bench

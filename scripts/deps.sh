@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, only those missing.
-# Usage: scripts/deps.sh GROUP...   (build db test bench runtime)
+# Usage: scripts/deps.sh GROUP...   (build db test fuzz bench runtime)
 # The Dockerfile calls this same script, so its steps are exercised in CI.
 set -euo pipefail
 
@@ -13,6 +13,9 @@ for group in "$@"; do
 	test)	pkgs+=(libcmocka-dev python3-pytest python3-requests
 		    python3-jsonschema python3-jwt python3-hypothesis
 		    python3-psycopg2 python3-yaml openssl) ;;
+	# libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev,
+	# which the clang package does not pull in.
+	fuzz)	pkgs+=(clang libclang-rt-14-dev) ;;
 	bench)	pkgs+=(wrk time curl python3) ;;
 	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
 		    curl openssl ca-certificates) ;;

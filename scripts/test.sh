@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # make test: packages, build, C unit tests (also under ASan+UBSan), the
-# OpenAPI lint, the TypeScript client's checks, then the API tests (which
-# start their own throwaway PostgreSQL and service). Ends with one line of
-# totals.
-#   scripts/test.sh [unit|lint|ts|api]...   (default: all)
+# OpenAPI lint, the TypeScript client's checks, a short run of each fuzz
+# target, then the API tests (which start their own throwaway PostgreSQL
+# and service). Ends with one line of totals.
+#   scripts/test.sh [unit|lint|ts|fuzz|api]...   (default: all)
+# FUZZ_SECONDS (default 10) is how long each fuzz target runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(unit lint ts api)
+[ ${#parts[@]} -eq 0 ] && parts=(unit lint ts fuzz api)
 
-scripts/deps.sh build db test || exit 1
+scripts/deps.sh build db test fuzz || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0
@@ -88,6 +89,16 @@ run_ts() {
 		passed=$((passed + 1))
 	else
 		echo "ts: the example does not compile" >&2
+# Each fuzz target is one test: passed when it ran its time without a crash.
+run_fuzz() {
+	local p f rc
+	scripts/fuzz.sh "${FUZZ_SECONDS:-10}" | tee "$out/fuzz.log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^fuzz: .* passed' "$out/fuzz.log")
+	f=$(grep -c '^fuzz: .* failed' "$out/fuzz.log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		failed=$((failed + 1))
 	fi
 }
@@ -118,6 +129,7 @@ for part in "${parts[@]}"; do
 	unit) run_unit ;;
 	lint) run_lint ;;
 	ts) run_ts ;;
+	fuzz) run_fuzz ;;
 	api) rm -f "$out/api.xml"; run_api ;;
 	*) echo "unknown part $part" >&2; exit 2 ;;
 	esac

@@ -31,7 +31,7 @@ static int
 verify(const char *token, struct principal *who, const char **why)
 {
 	jwt_t		*jwt;
-	json_t		*claims;
+	json_t		*claims, *header;
 	char		*text;
 	int		 r;
 
@@ -48,6 +48,15 @@ verify(const char *token, struct principal *who, const char **why)
 	if (jwt_get_alg(jwt) != (jwt_alg_t)amp_config.jwt_alg) {
 		jwt_free(jwt);
 		*why = "token is not signed with the accepted algorithm";
+		return (-1);
+	}
+	text = jwt_get_headers_json(jwt, NULL);
+	header = text == NULL ? NULL : json_loads(text, 0, NULL);
+	free(text);
+	r = header_check(header, why);
+	json_decref(header);
+	if (r != 0) {
+		jwt_free(jwt);
 		return (-1);
 	}
 	text = jwt_get_grants_json(jwt, NULL);

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "core/jsontext.h"
 #include "core/query.h"
 
 #define LIMIT_DEFAULT		50
@@ -101,7 +102,7 @@ path_param(struct http_request *req, struct api_call *call)
 	/* The route matched: the prefix and the suffix are there. */
 	raw = req->path + (mark - path);
 	len = strlen(raw) - strlen(mark + strlen("{id}"));
-	if (pct_decode(raw, len, id, sizeof(id)) != 0 ||
+	if (path_decode(raw, len, id, sizeof(id)) != 0 ||
 	    call->route->id_check(id) != 0) {
 		problems_init(&p);
 		problems_add(&p, "id", "%s", call->route->id_rule);
@@ -146,22 +147,8 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 			    "operation");
 	}
 
-	to = now;
-	if ((v = json_string_value(json_object_get(q, "to"))) != NULL &&
-	    time_parse_bound(v, 1, &to) != 0)
-		problems_add(&p, "to", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
-	from = to - WINDOW_DEFAULT_DAYS * TIME_USEC_PER_DAY;
-	if ((v = json_string_value(json_object_get(q, "from"))) != NULL &&
-	    time_parse_bound(v, 0, &from) != 0)
-		problems_add(&p, "from", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
-	if (p.count == 0 && from >= to)
-		problems_add(&p, "from", "must be before to");
-	if (p.count == 0 && op->max_window_days > 0 &&
-	    to - from > op->max_window_days * TIME_USEC_PER_DAY)
-		problems_add(&p, "to", "the window must not be longer than "
-		    "%d days", op->max_window_days);
+	(void)query_window(q, now, WINDOW_DEFAULT_DAYS, op->max_window_days,
+	    &from, &to, &p);
 
 	for (name = op->query; name < end && *name != NULL; name++) {
 		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0 ||
@@ -248,7 +235,9 @@ body_param(struct http_request *req, struct api_call *call, amp_usec now)
 	}
 
 	problems_init(&p);
-	if (call->op->body_check(doc, now, &p) != 0) {
+	(void)json_text_numbers_check((const char *)req->http_body->data,
+	    req->http_body_length, doc, &p);
+	if (call->op->body_check(doc, now, &p) != 0 || p.count > 0) {
 		json_decref(doc);
 		(void)snprintf(detail, sizeof(detail), "%zu problem%s in the "
 		    "body; nothing was written", p.count,

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "core/jsontext.h"
 
 /*
  * A render run in a task thread. It lives apart from the call so that a
@@ -41,9 +42,15 @@ render_text(json_t *(*render)(const json_t *, int *), const char *in,
     size_t len, int *status)
 {
 	json_t	*data, *doc;
-	char	*text;
+	char	*text, *wide;
+	size_t	 wide_len;
 
-	if ((data = json_loadb(in, len, 0, NULL)) == NULL)
+	/* numeric sums and targets may have more digits than an int64_t. */
+	wide = json_text_widen(in, len, &wide_len);
+	data = json_loadb(wide != NULL ? wide : in, wide != NULL ? wide_len :
+	    len, 0, NULL);
+	free(wide);
+	if (data == NULL)
 		return (NULL);
 	doc = render(data, status);
 	json_decref(data);

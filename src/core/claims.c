@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,18 +49,47 @@ scopes_allow(unsigned have, unsigned want)
 	return ((have & want) != 0);
 }
 
-/* A NumericDate: required or optional, integral or not, but a number. */
+/*
+ * A NumericDate: required or optional, integral or not, but a number of
+ * seconds from 1970 to the year 9999. Casting a larger double to int64_t
+ * is undefined (in practice INT64_MIN, which made a far-future nbf pass),
+ * and no honest issuer writes such dates, so they make the token invalid.
+ */
 static int
 time_claim(const json_t *claims, const char *name, int required, int64_t *out)
 {
 	const json_t	*v;
+	double		 d;
 
 	v = json_object_get(claims, name);
 	if (v == NULL)
 		return (required ? -1 : 1);
 	if (!json_is_number(v))
 		return (-1);
-	*out = (int64_t)json_number_value(v);
+	d = json_number_value(v);
+	if (!isfinite(d) || d < 0 || d >= CLAIMS_TIME_END)
+		return (-1);
+	*out = (int64_t)d;
+	return (0);
+}
+
+/*
+ * RFC 7515 section 4.1.11: a recipient must refuse a token whose `crit`
+ * names an extension it does not understand, and we understand none, so
+ * any `crit` at all (even an empty or malformed one) is refused.
+ */
+int
+header_check(const json_t *header, const char **why)
+{
+	if (!json_is_object(header)) {
+		*why = "token header is not a JSON object";
+		return (-1);
+	}
+	if (json_object_get(header, "crit") != NULL) {
+		*why = "token header names critical extensions (crit), which "
+		    "are not supported";
+		return (-1);
+	}
 	return (0);
 }
 
@@ -97,13 +127,19 @@ claims_check(const json_t *claims, int64_t now, const char *issuer,
 		*why = "token has expired";
 		return (-1);
 	}
-	if ((r = time_claim(claims, "nbf", 0, &nbf)) == -1 ||
-	    (r == 0 && nbf > now + CLAIMS_LEEWAY_SEC)) {
+	if ((r = time_claim(claims, "nbf", 0, &nbf)) == -1) {
+		*why = "token has an invalid nbf claim";
+		return (-1);
+	}
+	if (r == 0 && nbf > now + CLAIMS_LEEWAY_SEC) {
 		*why = "token is not valid yet (nbf)";
 		return (-1);
 	}
-	if ((r = time_claim(claims, "iat", 0, &iat)) == -1 ||
-	    (r == 0 && iat > now + CLAIMS_LEEWAY_SEC)) {
+	if ((r = time_claim(claims, "iat", 0, &iat)) == -1) {
+		*why = "token has an invalid iat claim";
+		return (-1);
+	}
+	if (r == 0 && iat > now + CLAIMS_LEEWAY_SEC) {
 		*why = "token was issued in the future (iat)";
 		return (-1);
 	}

@@ -16,6 +16,8 @@
 #define SCOPE_ADMIN		0x10
 
 #define CLAIMS_LEEWAY_SEC	60
+/* NumericDates end before 10000-01-01T00:00:00Z. */
+#define CLAIMS_TIME_END		253402300800.0
 #define ORG_MAX			64
 #define SUB_MAX			128
 
@@ -28,6 +30,8 @@ struct principal {
 /* Returns 0 when the claims admit the bearer, else -1 with *why set. */
 int		claims_check(const json_t *, int64_t, const char *,
 		    const char *, struct principal *, const char **);
+/* Returns 0 when the JOSE header holds nothing we must refuse. */
+int		header_check(const json_t *, const char **);
 unsigned	scopes_parse(const char *);
 int		scopes_allow(unsigned, unsigned);
 

@@ -5,6 +5,8 @@
 #include "query.h"
 
 static int	hexval(char);
+static int	decode(const char *, size_t, char *, size_t, int);
+static void	bound_problem(struct problems *, const char *, int);
 
 static int
 hexval(char c)
@@ -18,17 +20,19 @@ hexval(char c)
 	return (-1);
 }
 
-/* Percent-decoding with '+' as space; control characters are refused. */
-int
-pct_decode(const char *s, size_t len, char *out, size_t outlen)
+/* Percent-decoding; control characters are refused. */
+static int
+decode(const char *s, size_t len, char *out, size_t outlen, int plus_is_space)
 {
 	size_t	i, n;
 	int	hi, lo;
 	char	c;
 
+	if (outlen == 0)
+		return (-1);
 	for (i = 0, n = 0; i < len; i++) {
 		c = s[i];
-		if (c == '+') {
+		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
 			if (i + 2 >= len)
@@ -45,6 +49,27 @@ pct_decode(const char *s, size_t len, char *out, size_t outlen)
 	}
 	out[n] = '\0';
 	return (0);
+}
+
+/*
+ * A path segment (RFC 3986 section 2.1): only percent-escapes are decoded,
+ * and '+' is a plus, so the members "a+b" and "a b" (a%20b) stay apart.
+ */
+int
+path_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	return (decode(s, len, out, outlen, 0));
+}
+
+/*
+ * A query string is application/x-www-form-urlencoded (the WHATWG URL
+ * standard, and what HTML forms and most HTTP clients send), where '+' is
+ * a space; a literal plus is %2B there.
+ */
+int
+query_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	return (decode(s, len, out, outlen, 1));
 }
 
 json_t *
@@ -65,8 +90,8 @@ query_parse(const char *qs, struct problems *p)
 		}
 		if (eq == NULL)
 			eq = end;
-		if (pct_decode(part, (size_t)(eq - part), key, sizeof(key)) != 0 ||
-		    pct_decode(eq < end ? eq + 1 : end, eq < end ?
+		if (query_decode(part, (size_t)(eq - part), key, sizeof(key)) != 0 ||
+		    query_decode(eq < end ? eq + 1 : end, eq < end ?
 		    (size_t)(end - eq - 1) : 0, val, sizeof(val)) != 0) {
 			problems_add(p, "", "query string is not well formed "
 			    "or a value is longer than %d bytes",
@@ -88,4 +113,64 @@ query_parse(const char *qs, struct problems *p)
 			end++;
 	}
 	return (q);
+}
+
+static void
+bound_problem(struct problems *p, const char *name, int rc)
+{
+	if (rc == TIME_OUT_OF_RANGE)
+		problems_add(p, name, "must fall in the years 0001 to 9999 in "
+		    "UTC (a date as `to` means the next midnight)");
+	else if (rc == TIME_BAD_OFFSET)
+		problems_add(p, name, "must have an offset from -15:59 to "
+		    "+15:59");
+	else
+		problems_add(p, name, "must be an RFC 3339 date-time or a "
+		    "date YYYY-MM-DD");
+}
+
+int
+query_window(const json_t *q, amp_usec now, int default_days, int max_days,
+    amp_usec *from, amp_usec *to, struct problems *p)
+{
+	const char	*v;
+	size_t		 before;
+	int		 rc, has_from;
+
+	before = p->count;
+	*to = now;
+	if ((v = json_string_value(json_object_get(q, "to"))) != NULL &&
+	    (rc = time_parse_bound(v, 1, to)) != 0)
+		bound_problem(p, "to", rc);
+	*from = *to - default_days * TIME_USEC_PER_DAY;
+	has_from = (v = json_string_value(json_object_get(q, "from"))) != NULL;
+	if (has_from && (rc = time_parse_bound(v, 0, from)) != 0)
+		bound_problem(p, "from", rc);
+	if (p->count != before)
+		return (-1);
+
+	/*
+	 * Indicator windows are whole days: `to` is taken up to the next
+	 * midnight, which must still be in the year 9999.
+	 */
+	if (*to > TIME_END - TIME_USEC_PER_DAY) {
+		problems_add(p, "to", "must not be after 9999-12-31T00:00:00Z, "
+		    "as windows end at a midnight");
+		return (-1);
+	}
+	if (!has_from && *from < TIME_MIN) {
+		problems_add(p, "from", "is required when `to` is less than "
+		    "%d days after 0001-01-01", default_days);
+		return (-1);
+	}
+	if (*from >= *to) {
+		problems_add(p, "from", "must be before to");
+		return (-1);
+	}
+	if (max_days > 0 && *to - *from > max_days * TIME_USEC_PER_DAY) {
+		problems_add(p, "to", "the window must not be longer than %d "
+		    "days", max_days);
+		return (-1);
+	}
+	return (0);
 }

@@ -6,6 +6,7 @@
 static int	digits(const char *, int, int *);
 static int	parse_date(const char *, int *, int *, int *);
 static void	civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
+static int	in_range(amp_usec);
 
 static int
 digits(const char *s, int n, int *out)
@@ -79,6 +80,12 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+static int
+in_range(amp_usec t)
+{
+	return (t >= TIME_MIN && t < TIME_END ? 0 : TIME_OUT_OF_RANGE);
+}
+
 int
 time_parse_rfc3339(const char *s, amp_usec *out)
 {
@@ -114,9 +121,12 @@ time_parse_rfc3339(const char *s, amp_usec *out)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
+		/* RFC 3339 allows 23:59; PostgreSQL stops at 15:59. */
 		if (digits(p + 1, 2, &oh) || p[3] != ':' ||
-		    digits(p + 4, 2, &om) || oh > 23 || om > 59)
+		    digits(p + 4, 2, &om) || om > 59)
 			return (-1);
+		if (oh > 15)
+			return (TIME_BAD_OFFSET);
 		offset = (int64_t)(oh * 60 + om) * 60;
 		if (*p == '-')
 			offset = -offset;
@@ -129,7 +139,7 @@ time_parse_rfc3339(const char *s, amp_usec *out)
 
 	*out = (time_days_from_civil(y, mo, d) * 86400 + h * 3600 +
 	    mi * 60 + sec - offset) * TIME_USEC_PER_SEC + frac;
-	return (0);
+	return (in_range(*out));
 }
 
 int
@@ -143,7 +153,7 @@ time_parse_bound(const char *s, int is_upper, amp_usec *out)
 		*out = time_days_from_civil(y, m, d) * TIME_USEC_PER_DAY;
 		if (is_upper)
 			*out += TIME_USEC_PER_DAY;
-		return (0);
+		return (in_range(*out));
 	}
 	return (time_parse_rfc3339(s, out));
 }

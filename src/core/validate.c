@@ -162,7 +162,11 @@ ident_check(const char *s)
 	return (n >= 1 && n <= 64 ? 0 : -1);
 }
 
-/* Member ids: 1-128 characters, no control characters. */
+/*
+ * Member ids: 1-128 characters, no control characters, valid UTF-8. A body
+ * is UTF-8 by the time jansson has parsed it, but a path is whatever its
+ * percent-escapes decode to, and PostgreSQL refuses invalid UTF-8 text.
+ */
 int
 member_check(const char *s)
 {
@@ -172,7 +176,48 @@ member_check(const char *s)
 		if ((unsigned char)s[i] < 0x20)
 			return (-1);
 	}
-	return (i >= 1 && utf8_length(s) <= 128 ? 0 : -1);
+	if (i < 1 || !utf8_valid(s))
+		return (-1);
+	return (utf8_length(s) <= 128 ? 0 : -1);
+}
+
+/*
+ * RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. The
+ * same rules as jansson's and PostgreSQL's, so what passes here is stored.
+ */
+int
+utf8_valid(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	unsigned		 cp, need, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xC2 && *s <= 0xDF) {
+			need = 1;
+			cp = *s & 0x1F;
+		} else if (*s >= 0xE0 && *s <= 0xEF) {
+			need = 2;
+			cp = *s & 0x0F;
+		} else if (*s >= 0xF0 && *s <= 0xF4) {
+			need = 3;
+			cp = *s & 0x07;
+		} else
+			return (0);
+		for (i = 1; i <= need; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (s[i] & 0x3F);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return (0);
+		s += need + 1;
+	}
+	return (1);
 }
 
 static int
@@ -226,7 +271,18 @@ time_check(const json_t *v, const struct field_spec *f, const char *ptr,
 {
 	amp_usec	t;
 
-	if (time_parse_rfc3339(json_string_value(v), &t) != 0) {
+	switch (time_parse_rfc3339(json_string_value(v), &t)) {
+	case 0:
+		break;
+	case TIME_BAD_OFFSET:
+		problems_add(p, ptr, "must have an offset from -15:59 to "
+		    "+15:59");
+		return (-1);
+	case TIME_OUT_OF_RANGE:
+		problems_add(p, ptr, "must fall in the years 0001 to 9999 "
+		    "in UTC");
+		return (-1);
+	default:
 		problems_add(p, ptr, "must be an RFC 3339 date-time with an "
 		    "offset, e.g. 2026-01-31T09:30:00Z");
 		return (-1);

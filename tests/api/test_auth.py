@@ -406,3 +406,37 @@ def test_scope_list_may_carry_unknown_scopes_and_extra_spaces(api, org):
     token = make_token(org=org, scopes="  profile  events:read   openid ")
     assert api.get("/v1/events", token=token).status_code == 200
 
+
+
+# --- NumericDates out of range and critical header extensions (issue #10) ---
+
+@pytest.mark.parametrize("claim,value", [
+    ("nbf", 2.0 ** 63), ("nbf", 9.3e18), ("iat", 2.0 ** 64), ("iat", 1e300),
+    ("exp", 2.0 ** 63), ("exp", 1e300), ("nbf", -1), ("exp", 253402300800)])
+def test_numeric_date_out_of_range(anon, org, claim, value):
+    """2^63 and more used to wrap to a date far in the past and pass."""
+    body = dict(h.claims(org=org, scope=ALL_SCOPES))
+    body[claim] = value
+    token = h.hand_token({"alg": "HS256", "typ": "JWT"}, body, hmac_key=SECRET.encode())
+    unauthorized(get_events(anon, token))
+
+
+def test_numeric_dates_up_to_9999_are_accepted(anon, org):
+    token = make_token(org=org, exp=253402300799, nbf=0)
+    assert get_events(anon, token).status_code == 200
+
+
+@pytest.mark.parametrize("crit", [["exp"], [], ["b64"], "exp", None])
+def test_crit_header_is_refused(anon, org, crit):
+    """RFC 7515 4.1.11: we understand no extension, so any crit is refused."""
+    headers = {"crit": crit, "exp": 1} if crit != ["b64"] else {"crit": crit, "b64": True}
+    token = h.hand_token({"alg": "HS256", "typ": "JWT", **headers},
+                         h.claims(org=org, scope=ALL_SCOPES), hmac_key=SECRET.encode())
+    body = unauthorized(get_events(anon, token))
+    assert "crit" in body["detail"]
+
+
+def test_crit_header_through_pyjwt(anon, org):
+    token = make_token(org=org, headers={"crit": ["exp"], "exp": 1})
+    assert jwt.get_unverified_header(token)["crit"] == ["exp"]
+    unauthorized(get_events(anon, token))
