@@ -89,6 +89,10 @@ run_ts() {
 		passed=$((passed + 1))
 	else
 		echo "ts: the example does not compile" >&2
+		failed=$((failed + 1))
+	fi
+}
+
 # Each fuzz target is one test: passed when it ran its time without a crash.
 run_fuzz() {
 	local p f rc
