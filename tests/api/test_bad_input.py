@@ -7,7 +7,7 @@ import pytest
 
 import helpers as h
 from conftest import count
-from indicator_helpers import member_path, post_events, put_kpi
+from indicator_helpers import member_path, put_kpi, store_events
 
 
 def bad_request(r, parameter):
@@ -24,7 +24,7 @@ def ev(i, member="m", **extra):
 # --- '+' in a path is a plus (RFC 3986), only %20 is a space -----------------
 
 def test_plus_in_a_member_path_is_a_plus(api, org, db):
-    post_events(api, [ev(1, member="a+b"), ev(2, member="a b"), ev(3, member="a b")])
+    store_events(api, [ev(1, member="a+b"), ev(2, member="a b"), ev(3, member="a b")])
     r = api.get("/v1/members/a%2Bb")
     assert r.status_code == 200, r.text
     assert r.json()["events"] == 1
@@ -44,7 +44,7 @@ def test_plus_in_a_member_path_is_a_plus(api, org, db):
 
 def test_plus_in_a_query_is_a_space(api):
     """Query strings are form-encoded: '+' is a space there, %2B a plus."""
-    post_events(api, [ev(1, member="a+b"), ev(2, member="a b")])
+    store_events(api, [ev(1, member="a+b"), ev(2, member="a b")])
     r = api.get("/v1/events?member=a+b")
     assert r.status_code == 200, r.text
     assert [e["member"] for e in r.json()["data"]] == ["a b"]
@@ -57,7 +57,7 @@ def test_plus_in_a_query_is_a_space(api):
 @pytest.mark.parametrize("raw", ["%FF", "a%C0%AF", "%ED%A0%80", "%F4%90%80%80", "a%E2%82"])
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
 def test_member_id_not_utf8(api, org, raw, method):
-    post_events(api, [ev(1)])
+    store_events(api, [ev(1)])
     bad_request(api.request(method, "/v1/members/" + raw), "id")
     assert api.get(member_path("m")).json()["events"] == 1
 
