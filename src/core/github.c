@@ -192,19 +192,26 @@ github_form_payload(const char *body, size_t len, size_t *outlen)
 		if (flen == 0)
 			continue;
 		eq = memchr(field, '=', flen);
-		if ((key = pct_decode_form(field, eq == NULL ? flen :
-		    (size_t)(eq - field), &klen)) == NULL)
+		if (eq == NULL)
+			eq = end;
+		key = pct_decode_form(field, (size_t)(eq - field), &klen);
+		value = eq == end ? NULL : pct_decode_form(eq + 1,
+		    (size_t)(end - eq - 1), &vlen);
+		if (key == NULL || (eq != end && value == NULL)) {
+			free(key);
+			free(value);
 			goto bad;
+		}
 		if (klen != strlen("payload") || strcmp(key, "payload") != 0) {
 			free(key);
+			free(value);
 			continue;
 		}
 		free(key);
-		if (found != NULL || eq == NULL)
+		if (found != NULL || value == NULL) {
+			free(value);
 			goto bad;
-		if ((value = pct_decode_form(eq + 1,
-		    (size_t)(end - eq - 1), &vlen)) == NULL)
-			goto bad;
+		}
 		found = value;
 		*outlen = vlen;
 	}
