@@ -18,10 +18,21 @@ passed=0 failed=0
 out=build/test
 mkdir -p "$out"
 
+# The npm devDependencies: tools, and the GitHub example payloads that the
+# unit and API tests read (node_modules/@octokit/webhooks-examples).
+npm_ci() {
+	[ -x node_modules/.bin/redocly ] && [ -x node_modules/.bin/tsc ] &&
+	    [ -x node_modules/.bin/openapi-typescript ] &&
+	    [ -f node_modules/@octokit/webhooks-examples/package.json ] &&
+	    return 0
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+}
+
 run_unit() {
 	local cflags="-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Isrc"
 	local san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	local t name bin log p f
+	npm_ci || { echo "unit: npm ci failed" >&2; failed=$((failed + 1)); return; }
 	for t in tests/unit/test_*.c; do
 		name=$(basename "$t" .c)
 		for variant in plain san; do
@@ -49,11 +60,6 @@ run_unit() {
 	done
 }
 
-npm_ci() {
-	[ -x node_modules/.bin/redocly ] && [ -x node_modules/.bin/tsc ] &&
-	    [ -x node_modules/.bin/openapi-typescript ] && return 0
-	npm ci --no-audit --no-fund --loglevel=error >/dev/null
-}
 
 run_lint() {
 	npm_ci || { echo "lint: npm ci failed" >&2; failed=$((failed + 1)); return; }
@@ -108,6 +114,7 @@ run_fuzz() {
 }
 
 run_api() {
+	npm_ci || { echo "api: npm ci failed" >&2; failed=$((failed + 1)); return; }
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
 	    --junitxml="$out/api.xml"
 	local rc=$?

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "core/raw.h"
 #include "core/timeparse.h"
 #include "core/validate.h"
 
@@ -28,14 +29,26 @@
 /*
  * An operation: one HTTP method on one route. Its SQL takes, in this
  * order: $1 the org (when it has scopes), then the path id (when the route
- * has one), the body (when it has a body check), and the query
- * parameters in the order `query` lists them.
+ * has one), the body (when it has a body check; as sent and then what
+ * raw_body derives, when it has that), the values of `headers` (unless
+ * raw_body takes them), and the query parameters in the order `query`
+ * lists them. A public operation's path id is thus $1: a webhook's org,
+ * whom its SQL function authenticates by a signature over the body.
  */
 struct api_op {
 	int		  method;
 	unsigned	  scopes;	/* any one of them; 0 = public */
 	/* Validates a JSON body; NULL when the operation takes none. */
 	int		(*body_check)(const json_t *, amp_usec, struct problems *);
+	/*
+	 * Instead: the body as sent, valid UTF-8, whatever its content type
+	 * (a signed webhook), and the parameters this pure parser derives
+	 * from it and the headers; a refusal is a problem it describes.
+	 */
+	int		(*raw_body)(const struct raw_request *,
+			    struct raw_answer *);
+	/* Headers the operation reads, NULL-terminated; absent ones are NULL. */
+	const char	 *headers[RAW_HEADERS_MAX];
 	const char	 *query[API_QUERY_MAX];	/* ends at the first NULL */
 	int		  max_window_days;	/* 0: no limit */
 	const char	 *sql;
@@ -48,6 +61,8 @@ struct api_op {
 	 */
 	json_t		*(*render)(const json_t *, int *);
 	bool		  offload;	/* render in a task thread: it can be long */
+	/* Told of every answer, for metrics of the operation's own. */
+	void		(*answered)(struct http_request *, int);
 };
 
 struct api_route {
@@ -73,6 +88,8 @@ enum api_body	api_body_policy(const char *, int);
 
 /* The route a request was matched to, or -1 before it was. */
 int	api_route_index(struct http_request *);
+/* Its operation, or NULL before it was found. */
+const struct api_op	*api_request_op(struct http_request *);
 
 void	api_problem(struct http_request *, int, const char *, const char *,
 	    const struct problems *);

@@ -121,6 +121,14 @@ api_route_index(struct http_request *req)
 	return ((int)(call->route - api_routes));
 }
 
+const struct api_op *
+api_request_op(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	return (call == NULL ? NULL : call->op);
+}
+
 int
 api_request(struct http_request *req)
 {

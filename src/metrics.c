@@ -8,14 +8,22 @@
 #include "config.h"
 #include "metrics.h"
 #include "respond.h"
+#include "core/github.h"
 
 #define ROUTES_MAX	32	/* at least api_routes_count */
 #define CLASSES		5	/* 1xx..5xx */
+
+/* GitHub deliveries: every one received, then what became of it. */
+enum { HOOK_RECEIVED, HOOK_STORED, HOOK_IGNORED, HOOK_REFUSED, HOOK_COUNTS };
+static const char *const	hook_counts[HOOK_COUNTS] = {
+	"received", "stored", "ignored", "refused"
+};
 
 struct metrics_shared {
 	uint64_t	requests[ROUTES_MAX][CLASSES];
 	uint64_t	duration_ms[ROUTES_MAX];
 	uint64_t	db_unavailable;
+	uint64_t	github[GITHUB_EVENT_NAMES][HOOK_COUNTS];
 };
 
 static struct metrics_shared	*shared;
@@ -35,8 +43,9 @@ metrics_init(void)
 void
 metrics_record(struct http_request *req, int status)
 {
-	uint64_t	ms;
-	int		i;
+	const struct api_op	*op;
+	uint64_t		 ms;
+	int			 i;
 
 	if (shared == NULL || status < 100 || status > 599 ||
 	    (i = api_route_index(req)) < 0)
@@ -45,6 +54,36 @@ metrics_record(struct http_request *req, int status)
 	__atomic_fetch_add(&shared->requests[i][status / 100 - 1], 1,
 	    __ATOMIC_RELAXED);
 	__atomic_fetch_add(&shared->duration_ms[i], ms, __ATOMIC_RELAXED);
+	if ((op = api_request_op(req)) != NULL && op->answered != NULL)
+		op->answered(req, status);
+}
+
+/*
+ * By the answer: 201 stored an event, another 2xx acknowledged without
+ * storing (ping, not engagement, a bot, a redelivery), 4xx refused. A 5xx
+ * counts as received only: GitHub will deliver it again.
+ */
+void
+metrics_github(struct http_request *req, int status)
+{
+	const char	*event;
+	size_t		 e;
+	int		 c;
+
+	if (!http_request_header(req, "x-github-event", &event))
+		event = NULL;
+	e = github_event_slot(event);
+	__atomic_fetch_add(&shared->github[e][HOOK_RECEIVED], 1,
+	    __ATOMIC_RELAXED);
+	if (status == 201)
+		c = HOOK_STORED;
+	else if (status >= 200 && status < 300)
+		c = HOOK_IGNORED;
+	else if (status >= 400 && status < 500)
+		c = HOOK_REFUSED;
+	else
+		return;
+	__atomic_fetch_add(&shared->github[e][c], 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -123,6 +162,18 @@ metrics_render(struct http_request *req)
 	    "ampmeter_db_unavailable_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&shared->db_unavailable,
 	    __ATOMIC_RELAXED));
+	kore_buf_appendf(buf, "# HELP ampmeter_github_deliveries_total GitHub "
+	    "webhook deliveries by event type: received, stored (an event "
+	    "stored), ignored (acknowledged, nothing stored), refused (4xx).\n"
+	    "# TYPE ampmeter_github_deliveries_total counter\n");
+	for (i = 0; i < GITHUB_EVENT_NAMES; i++) {
+		for (c = 0; c < HOOK_COUNTS; c++)
+			kore_buf_appendf(buf, "ampmeter_github_deliveries_total"
+			    "{event=\"%s\",outcome=\"%s\"} %llu\n",
+			    github_event_names[i], hook_counts[c],
+			    (unsigned long long)__atomic_load_n(
+			    &shared->github[i][c], __ATOMIC_RELAXED));
+	}
 
 	respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    buf->data, buf->offset, CACHE_NONE);

@@ -9,5 +9,6 @@ void	metrics_init(void);
 void	metrics_record(struct http_request *, int);
 void	metrics_db_unavailable(void);
 int	metrics_render(struct http_request *);
+void	metrics_github(struct http_request *, int);
 
 #endif

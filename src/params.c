@@ -44,6 +44,9 @@ static int	query_params(struct http_request *, struct api_call *,
 		    amp_usec);
 static int	body_param(struct http_request *, struct api_call *,
 		    amp_usec);
+static int	raw_body_params(struct http_request *, struct api_call *,
+		    amp_usec);
+static void	header_params(struct http_request *, struct api_call *);
 
 static size_t
 string_param_max(const char *name)
@@ -258,6 +261,68 @@ body_param(struct http_request *req, struct api_call *call, amp_usec now)
 	return (0);
 }
 
+/*
+ * The body as sent, then what the operation's parser derives from it and
+ * the headers it names. Only what can be SQL text passes: UTF-8, no NUL.
+ */
+static int
+raw_body_params(struct http_request *req, struct api_call *call,
+    amp_usec now)
+{
+	const struct api_op	*op = call->op;
+	struct raw_request	 in;
+	struct raw_answer	 out;
+	size_t			 i;
+	int			 r;
+
+	if (req->http_body_length > API_BODY_MAX) {
+		api_problem(req, 413, "the body must not be larger than 1 MiB",
+		    NULL, NULL);
+		return (-1);
+	}
+	memset(&in, 0, sizeof(in));
+	in.body = req->http_body == NULL ? "" :
+	    (const char *)req->http_body->data;
+	in.len = req->http_body == NULL ? 0 : req->http_body_length;
+	if (!utf8_valid(in.body, in.len)) {
+		api_problem(req, 400, "the body must be UTF-8 text", NULL,
+		    NULL);
+		return (-1);
+	}
+	for (i = 0; i < RAW_HEADERS_MAX && op->headers[i] != NULL; i++) {
+		if (!http_request_header(req, op->headers[i], &in.headers[i]))
+			in.headers[i] = NULL;
+	}
+	in.now = now;
+
+	if (call->nparams >= API_PARAMS_MAX)
+		fatal("api: too many SQL parameters");
+	call->params[call->nparams] = kore_malloc(in.len + 1);
+	memcpy(call->params[call->nparams], in.body, in.len);
+	call->params[call->nparams][in.len] = '\0';
+	call->nparams++;
+
+	raw_answer_init(&out);
+	if ((r = op->raw_body(&in, &out)) != 0)
+		api_problem(req, out.status, out.detail, out.where,
+		    &out.problems);
+	for (i = 0; r == 0 && i < (size_t)out.nparams; i++)
+		params_add(call, out.params[i]);
+	raw_answer_free(&out);
+	return (r);
+}
+
+static void
+header_params(struct http_request *req, struct api_call *call)
+{
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < RAW_HEADERS_MAX && call->op->headers[i] != NULL; i++)
+		params_add(call, http_request_header(req, call->op->headers[i],
+		    &v) ? v : NULL);
+}
+
 int
 params_gather(struct http_request *req, struct api_call *call,
     const struct principal *who)
@@ -270,5 +335,11 @@ params_gather(struct http_request *req, struct api_call *call,
 		return (-1);
 	if (call->op->body_check != NULL && body_param(req, call, now) != 0)
 		return (-1);
+	if (call->op->raw_body != NULL) {
+		if (raw_body_params(req, call, now) != 0)
+			return (-1);
+	} else {
+		header_params(req, call);
+	}
 	return (query_params(req, call, now));
 }

@@ -12,6 +12,7 @@
 #include "respond.h"
 #include "core/claims.h"
 #include "core/evidence.h"
+#include "core/github.h"
 #include "core/indicators.h"
 #include "core/summary.h"
 #include "core/survey_check.h"
@@ -317,6 +318,44 @@ const struct api_route api_routes[] = {
 			.scopes = SCOPE_ADMIN,
 			.body_check = settings_check,
 			.sql = ANSWER "amp.put_settings(p_org => $1, p => $2)",
+		} },
+	},
+	{
+		.name = "connector_github",
+		.path = "/v1/connectors/github",
+		.ops = { {
+			.method = GET,
+			.scopes = SCOPE_ADMIN,
+			.headers = { "host", "x-forwarded-proto" },
+			.sql = ANSWER "amp.get_github_connector(p_org => $1, "
+			    "p_host => $2, p_proto => $3)",
+		}, {
+			.method = PUT,
+			.scopes = SCOPE_ADMIN,
+			.body_check = github_connector_check,
+			.headers = { "host", "x-forwarded-proto" },
+			.sql = ANSWER "amp.put_github_connector(p_org => $1, "
+			    "p => $2, p_host => $3, p_proto => $4)",
+		}, {
+			.method = DELETE,
+			.scopes = SCOPE_ADMIN,
+			.sql = ANSWER "amp.delete_github_connector(p_org => $1)",
+		} },
+	},
+	{
+		/* No token: the org's secret signs the body (core/github.c). */
+		.name = "hook_github",
+		.path = "/v1/hooks/github/{id}",
+		.id_check = ident_check,
+		.id_rule = IDENT_RULE,
+		.ops = { {
+			.method = POST,
+			.raw_body = github_params,
+			.headers = GITHUB_HEADERS,
+			.sql = ANSWER "amp.github_delivery(p_org => $1, "
+			    "p_body => $2, p_signature => $3, p_event => $4, "
+			    "p_reply => $5)",
+			.answered = metrics_github,
 		} },
 	},
 	{

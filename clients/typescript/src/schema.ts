@@ -916,6 +916,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connectors/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's GitHub connector
+         * @description The connector's configuration and the webhook URL to give GitHub.
+         *     The secret is never returned. `url` is built from the request's
+         *     `Host` and `X-Forwarded-Proto` (`https` behind a TLS proxy that sets
+         *     it, `http` otherwise); `path` is the same without scheme and host.
+         */
+        get: operations["getGithubConnector"];
+        /**
+         * Connect a GitHub organization (or repository)
+         * @description Creates (201) or replaces (200) the org's GitHub connector: the
+         *     webhook secret, which GitHub is given too and signs every delivery
+         *     with, and the logins of paid staff, whose activity is recorded as
+         *     `initiative: incentivized`, `rewarded: true`. The secret is stored
+         *     as the key the signature check needs and is never returned.
+         */
+        put: operations["putGithubConnector"];
+        post?: never;
+        /**
+         * Disconnect GitHub
+         * @description Removes the connector and its secret; deliveries are refused (401)
+         *     from then on. Events already recorded stay.
+         */
+        delete: operations["deleteGithubConnector"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/github/{org}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The org whose connector signs the deliveries. */
+                org: components["schemas"]["Key"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A GitHub webhook delivery
+         * @description The URL given to GitHub. No bearer token: the delivery is
+         *     authenticated by `X-Hub-Signature-256`, the HMAC-SHA256 of the raw
+         *     body with the connector's secret, compared in constant time. A
+         *     missing or wrong signature, or an org without a connector, is a 401
+         *     and nothing is stored; no other answer is given before the
+         *     signature verifies (except 413 for a body over 1 MiB and 400 for a
+         *     body that is not UTF-8).
+         *
+         *     A delivery becomes at most one event, stored through the same
+         *     ingest as `POST /v1/events`:
+         *
+         *     | event (action) | kind | beneficiary |
+         *     |---|---|---|
+         *     | `star` (created), `watch` (started), `fork` | react | self |
+         *     | `issues` (opened) | create | community |
+         *     | `issue_comment` (created) | create | others |
+         *     | `discussion` (created) | create | community |
+         *     | `discussion_comment` (created) | create | others |
+         *     | `discussion` (answered), counted for `answer.user` | contribute | others |
+         *     | `pull_request` (opened, reopened; closed with `merged: true`) | contribute | community |
+         *     | `pull_request_review` (submitted) | contribute | others |
+         *     | `pull_request_review_comment` (created) | create | others |
+         *     | `push` (at least one commit) | contribute | community |
+         *     | `release` (published) | contribute | community |
+         *
+         *     `id` is `github:` and the `X-GitHub-Delivery` GUID (a redelivery
+         *     stores nothing new); `member` is `github:` and the sender's login;
+         *     `channel` is `github:` and `repository.full_name` (or the
+         *     organization's login); `action` is `<event>.<action>`;
+         *     `occurred_at` is the payload's own time of what happened (the
+         *     receipt time when it has none); `properties` hold `number`, `url`
+         *     and, for a push, `commits`. Staff logins get `initiative:
+         *     incentivized` and `rewarded: true`, everyone else `self` and
+         *     `false`. `ping`, every other event or action (edits, deletions,
+         *     labels, CI, ...) and senders that are bots (`type: Bot`, logins
+         *     ending in `[bot]`) are acknowledged with 200 and not stored.
+         */
+        post: operations["postGithubDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1316,6 +1410,40 @@ export interface components {
             subscales: components["schemas"]["SubscaleSummary"][];
             /** @description `null` when the instrument has no index weights. */
             index: components["schemas"]["IndexSummary"] | null;
+        };
+        /** @description A GitHub connector as sent to PUT. Unknown fields are rejected. */
+        GithubConnectorInput: {
+            /** @description The webhook secret, as entered in GitHub's webhook form. Never returned. */
+            secret: string;
+            /** @description Logins of paid contributors (case does not matter). Default none. */
+            staff?: string[];
+        };
+        GithubConnector: {
+            /** @enum {string} */
+            platform: "github";
+            /** @description The webhook's path on this service. */
+            path: string;
+            /** @description The payload URL to give GitHub; `null` when the request had no usable `Host`. */
+            url: string | null;
+            /** @description The content types GitHub may be told to use. */
+            content_types: string[];
+            staff: string[];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A GitHub webhook payload (see GitHub's webhook events and payloads documentation). */
+        GithubPayload: {
+            [key: string]: unknown;
+        };
+        GithubDeliveryResult: {
+            /** @description Whether this delivery stored a new event. */
+            stored: boolean;
+            /** @description The event id, `github:` and the delivery GUID. */
+            id?: string;
+            /** @description Whether the member is paid staff (a stored event). */
+            staff?: boolean;
+            /** @description Why nothing was stored. */
+            reason?: string;
         };
         /** @description The org's settings as sent to PUT. Unknown fields are rejected. */
         SettingsInput: {
@@ -3856,6 +3984,236 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getGithubConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connector. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "platform": "github",
+                     *       "path": "/v1/hooks/github/acme",
+                     *       "url": "https://ampmeter.example.org/v1/hooks/github/acme",
+                     *       "content_types": [
+                     *         "application/json",
+                     *         "application/x-www-form-urlencoded"
+                     *       ],
+                     *       "staff": [
+                     *         "octocat"
+                     *       ],
+                     *       "created_at": "2026-03-02T10:00:00.000000Z",
+                     *       "updated_at": "2026-03-02T10:00:00.000000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GithubConnector"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putGithubConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "secret": "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                 *       "staff": [
+                 *         "octocat"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["GithubConnectorInput"];
+            };
+        };
+        responses: {
+            /** @description The connector was replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubConnector"];
+                };
+            };
+            /** @description The connector was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubConnector"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteGithubConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connector is removed. No body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postGithubDelivery: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `sha256=` and the hex HMAC-SHA256 of the body with the secret. */
+                "X-Hub-Signature-256": string;
+                /** @description The event type, e.g. `issues`. */
+                "X-GitHub-Event": string;
+                /** @description The delivery's GUID, the same when GitHub redelivers it. */
+                "X-GitHub-Delivery": string;
+            };
+            path: {
+                /** @description The org whose connector signs the deliveries. */
+                org: components["schemas"]["Key"];
+            };
+            cookie?: never;
+        };
+        /** @description GitHub's payload, as JSON or as the form field `payload`; the signature covers the body as sent either way. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubPayload"];
+                "application/x-www-form-urlencoded": {
+                    /** @description The payload's JSON text. */
+                    payload: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged and not stored (`reason` says why), or a redelivery of a stored event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "stored": false,
+                     *       "id": "github:72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                     *       "reason": "not engagement: issues.labeled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GithubDeliveryResult"];
+                };
+            };
+            /** @description The delivery was stored as an event. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "stored": true,
+                     *       "id": "github:72d3162e-cc78-11e3-81ab-4c9367dc0958",
+                     *       "staff": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GithubDeliveryResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The signature is missing or does not verify, or the org has no GitHub connector. Nothing was stored. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:ampmeter:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the signature does not verify with this org's GitHub connector"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            409: components["responses"]["Conflict"];
+            411: components["responses"]["LengthRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description A signed delivery in neither `application/json` nor `application/x-www-form-urlencoded`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description A signed delivery whose payload lacks what its event type has
+             *     (`errors[].pointer` points into the payload), or that maps to an
+             *     event ampmeter cannot store, such as a `channel` over 64
+             *     characters (`errors[].pointer` points into that event, as
+             *     `/events/0/channel`). Nothing was stored.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
