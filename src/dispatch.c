@@ -104,7 +104,8 @@ api_body_policy(const char *path, int method)
 	const struct api_op	*op = op_find(route, method);
 
 	if (op != NULL)
-		return (op->body_check == NULL ? API_BODY_NONE :
+		return (op->body_check == NULL && op->raw_body == NULL ?
+		    API_BODY_NONE :
 		    op->scopes != 0 ? API_BODY_BEARER : API_BODY_OPEN);
 	/* The 405 comes once the request is in; the body is not kept. */
 	return (route->path != NULL && route->ops[0].scopes != 0 ?

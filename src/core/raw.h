@@ -35,7 +35,6 @@ struct raw_answer {
 };
 
 /* Whether [s, s + len) is UTF-8 without NUL (so it can be SQL text). */
-int	utf8_valid(const char *, size_t);
 void	raw_answer_init(struct raw_answer *);
 void	raw_answer_free(struct raw_answer *);
 

@@ -176,46 +176,53 @@ member_check(const char *s)
 		if ((unsigned char)s[i] < 0x20)
 			return (-1);
 	}
-	if (i < 1 || !utf8_valid(s))
+	if (i < 1 || !utf8_valid(s, strlen(s)))
 		return (-1);
 	return (utf8_length(s) <= 128 ? 0 : -1);
 }
 
 /*
- * RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. The
- * same rules as jansson's and PostgreSQL's, so what passes here is stored.
+ * RFC 3629: shortest forms only, no surrogates, nothing above U+10FFFF, and
+ * no NUL: the rules of jansson and PostgreSQL, so what passes is stored.
  */
 int
-utf8_valid(const char *str)
+utf8_valid(const char *text, size_t len)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	unsigned		 cp, need, i;
+	const unsigned char	*s = (const unsigned char *)text;
+	size_t			 i, n, k;
+	unsigned int		 c, min;
 
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
+	for (i = 0; i < len; i += n) {
+		c = s[i];
+		if (c == 0)
+			return (0);
+		if (c < 0x80) {
+			n = 1;
 			continue;
 		}
-		if (*s >= 0xC2 && *s <= 0xDF) {
-			need = 1;
-			cp = *s & 0x1F;
-		} else if (*s >= 0xE0 && *s <= 0xEF) {
-			need = 2;
-			cp = *s & 0x0F;
-		} else if (*s >= 0xF0 && *s <= 0xF4) {
-			need = 3;
-			cp = *s & 0x07;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 2;
+			c &= 0x1F;
+			min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 3;
+			c &= 0x0F;
+			min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 4;
+			c &= 0x07;
+			min = 0x10000;
 		} else
 			return (0);
-		for (i = 1; i <= need; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return (0);
-			cp = (cp << 6) | (s[i] & 0x3F);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		if (len - i < n)
 			return (0);
-		s += need + 1;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return (0);
+			c = (c << 6) | (s[i + k] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return (0);
 	}
 	return (1);
 }

@@ -67,7 +67,7 @@ void	pointer_join(char *, size_t, const char *, const char *);
 int	batch_check(const json_t *, const char *, const struct field_spec *,
 	    size_t, amp_usec, struct problems *);
 size_t	utf8_length(const char *);
-int	utf8_valid(const char *);
+int	utf8_valid(const char *, size_t);
 
 /* Whole request bodies. `now` is the caller's clock. Return 0 when valid. */
 int	event_batch_check(const json_t *, amp_usec, struct problems *);

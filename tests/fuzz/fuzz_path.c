@@ -33,10 +33,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			plus -= plus > 0 && id[i] == '+';
 		FUZZ_ASSERT(plus == 0);
 		j = json_string(id);
-		FUZZ_ASSERT((j != NULL) == (utf8_valid(id) != 0));
+		FUZZ_ASSERT((j != NULL) == (utf8_valid(id, strlen(id)) != 0));
 		json_decref(j);
 		if (member_check(id) == 0) {
-			FUZZ_ASSERT(n >= 1 && utf8_valid(id));
+			FUZZ_ASSERT(n >= 1 && utf8_valid(id, strlen(id)));
 			FUZZ_ASSERT(utf8_length(id) <= 128);
 		}
 		if (ident_check(id) == 0)
