@@ -7,7 +7,7 @@
 #include "api.h"
 #include "metrics.h"
 
-#define ROUTES_MAX	32	/* at least api_routes_count */
+#define ROUTES_MAX	64	/* at least api_routes_count */
 #define CLASSES		5	/* 1xx..5xx */
 
 struct metrics_shared {
