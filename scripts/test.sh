@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make test: packages, build, C unit tests (also under ASan+UBSan), the
-# OpenAPI lint, the TypeScript client's checks, then the API tests (which
-# start their own throwaway PostgreSQL and service). Ends with one line of
-# totals.
+# OpenAPI lint, the TypeScript client's and the dashboard's type checks,
+# then the API tests (which start their own throwaway PostgreSQL and
+# service; tests/api/test_web.py drives the dashboard in headless
+# Chromium). Ends with one line of totals.
 #   scripts/test.sh [unit|lint|ts|api]...   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ top=$PWD
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(unit lint ts api)
 
-scripts/deps.sh build db test || exit 1
+scripts/deps.sh build db test web || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0
@@ -88,6 +89,13 @@ run_ts() {
 		passed=$((passed + 1))
 	else
 		echo "ts: the example does not compile" >&2
+		failed=$((failed + 1))
+	fi
+	# The dashboard (web/app), which esbuild bundles without checking types.
+	if "$tsc" -p web; then
+		passed=$((passed + 1))
+	else
+		echo "ts: the dashboard (web/app) does not type-check" >&2
 		failed=$((failed + 1))
 	fi
 }
