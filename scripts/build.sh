@@ -47,6 +47,15 @@ if [ ! -f src/gen/schema.h ] || [ "$(cat src/gen/schema.h)" != "$header" ]; then
 	echo "$header" > src/gen/schema.h
 fi
 
+# The web assets (dashboard, API reference) are bundled from web/ with the
+# npm packages package-lock.json pins, into src/gen/assets.c.
+lock=$(sha256sum < package-lock.json)
+if [ "$(cat node_modules/.lock.sum 2>/dev/null)" != "$lock" ]; then
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	echo "$lock" > node_modules/.lock.sum
+fi
+node web/build.mjs
+
 # kodev rebuilds a .c file when it changed, not when a header it includes
 # did: when any header changes, every object is rebuilt.
 headers=$(cat src/*.h src/core/*.h src/gen/*.h | sha256sum)

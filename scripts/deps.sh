@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, only those missing.
-# Usage: scripts/deps.sh GROUP...   (build db test fuzz bench runtime)
+# Usage: scripts/deps.sh GROUP...   (build db test fuzz web bench runtime)
 # The Dockerfile calls this same script, so its steps are exercised in CI.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ for group in "$@"; do
 	# libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev,
 	# which the clang package does not pull in.
 	fuzz)	pkgs+=(clang libclang-rt-14-dev) ;;
+	# Headless Chromium, driven by playwright-core in the web tests.
+	web)	pkgs+=(chromium fonts-dejavu-core) ;;
 	bench)	pkgs+=(wrk time curl python3) ;;
 	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
 		    curl openssl ca-certificates) ;;
@@ -29,11 +31,16 @@ for p in "${pkgs[@]}"; do
 		missing+=("$p")
 	fi
 done
-# The OpenAPI linter runs on Node.js; machines of this kind ship it.
+# The build bundles the web assets (esbuild) and the tests lint the spec
+# with Node.js; machines of this kind ship it, Debian's will do elsewhere.
 for group in "$@"; do
-	if [ "$group" = test ] && ! command -v npm >/dev/null; then
-		missing+=(nodejs npm)
-	fi
+	case "$group" in
+	build|test)
+		if ! command -v npm >/dev/null; then
+			missing+=(nodejs npm)
+			break
+		fi ;;
+	esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

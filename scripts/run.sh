@@ -25,5 +25,11 @@ Development token for org "demo", every scope, valid 24 h:
   export TOKEN=$token
   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$PORT/v1/events
 
+Dashboard (the token rides in the fragment, never sent in a URL):
+
+  http://127.0.0.1:$PORT/app/#token=$token
+
+API reference: http://127.0.0.1:$PORT/docs
+
 MSG
 exec stdbuf -oL -eL ./ampmeter -f -n -r

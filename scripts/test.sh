@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make test: packages, build, C unit tests (also under ASan+UBSan), the
-# OpenAPI lint, the TypeScript client's checks, a short run of each fuzz
-# target, then the API tests (which start their own throwaway PostgreSQL
-# and service). Ends with one line of totals.
+# OpenAPI lint, the TypeScript client's and the dashboard's type checks, a
+# short run of each fuzz target, then the API tests (which start their own
+# throwaway PostgreSQL and service; tests/api/test_web.py drives the
+# dashboard in headless Chromium). Ends with one line of totals.
 #   scripts/test.sh [unit|lint|ts|fuzz|api]...   (default: all)
 # FUZZ_SECONDS (default 10) is how long each fuzz target runs.
 set -uo pipefail
@@ -11,7 +12,7 @@ top=$PWD
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(unit lint ts fuzz api)
 
-scripts/deps.sh build db test fuzz || exit 1
+scripts/deps.sh build db test fuzz web || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0
@@ -95,6 +96,13 @@ run_ts() {
 		passed=$((passed + 1))
 	else
 		echo "ts: the example does not compile" >&2
+		failed=$((failed + 1))
+	fi
+	# The dashboard (web/app), which esbuild bundles without checking types.
+	if "$tsc" -p web; then
+		passed=$((passed + 1))
+	else
+		echo "ts: the dashboard (web/app) does not type-check" >&2
 		failed=$((failed + 1))
 	fi
 }

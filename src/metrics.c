@@ -10,7 +10,7 @@
 #include "respond.h"
 #include "core/github.h"
 
-#define ROUTES_MAX	32	/* at least api_routes_count */
+#define ROUTES_MAX	64	/* at least api_routes_count */
 #define CLASSES		5	/* 1xx..5xx */
 
 /* GitHub deliveries: every one received, then what became of it. */

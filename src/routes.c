@@ -10,6 +10,7 @@
 #include "api.h"
 #include "metrics.h"
 #include "respond.h"
+#include "static.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/github.h"
@@ -22,6 +23,11 @@
 #define POST		HTTP_METHOD_POST
 #define PUT		HTTP_METHOD_PUT
 #define DELETE		HTTP_METHOD_DELETE
+#define HEAD		HTTP_METHOD_HEAD
+
+/* The embedded web assets (static.c): GET and HEAD, no token. */
+#define STATIC_OPS	{ { .method = GET, .local = static_serve }, \
+			  { .method = HEAD, .local = static_serve } }
 
 #define READ_ANY	(SCOPE_EVENTS_READ | SCOPE_INDICATORS_READ)
 /* A survey front end must read the items it shows before it submits. */
@@ -67,6 +73,36 @@ const struct api_route api_routes[] = {
 		.name = "openapi",
 		.path = "/openapi.yaml",
 		.ops = { { .method = GET, .local = local_spec } },
+	},
+	{
+		/* The API reference: a page and its content-hashed files. */
+		.name = "docs",
+		.path = "/docs",
+		.ops = STATIC_OPS,
+	},
+	{
+		.name = "docs_asset",
+		.path = "/docs/{id}",
+		.ops = STATIC_OPS,
+	},
+	{
+		/* The dashboard: one page and its content-hashed files. */
+		.name = "app_redirect",
+		.path = "/app",
+		.ops = {
+			{ .method = GET, .local = static_redirect_app },
+			{ .method = HEAD, .local = static_redirect_app },
+		},
+	},
+	{
+		.name = "app",
+		.path = "/app/",
+		.ops = STATIC_OPS,
+	},
+	{
+		.name = "app_asset",
+		.path = "/app/{id}",
+		.ops = STATIC_OPS,
 	},
 	{
 		.name = "events",
