@@ -164,6 +164,7 @@ class Community:
         r_start = DAYS - 49
         r_start -= self.day(r_start).weekday()
         self.r_start, self.r_end = r_start, r_start + RECOGNITION_DAYS
+        self.dates = [self.day(n).isoformat() for n in range(DAYS)]
         self.members = [Member(self.rng, i) for i in range(MEMBERS)]
         self.events = []
         self.seq = 0
@@ -172,8 +173,12 @@ class Community:
         return self.first + timedelta(days=n)
 
     def at(self, n, rng):
-        return day_start(self.day(n)) + timedelta(
-            milliseconds=rng.randrange(86400 * 1000))
+        """A random instant of day n, as iso() writes it (formatted by
+        hand: this runs once per event)."""
+        ms = rng.randrange(86400 * 1000)
+        return "%sT%02d:%02d:%02d.%03dZ" % (
+            self.dates[n], ms // 3600000, ms // 60000 % 60, ms // 1000 % 60,
+            ms % 1000)
 
     # Campaigns, KPIs --------------------------------------------------
 
@@ -219,7 +224,7 @@ class Community:
     def event(self, m, n, kind, rng, campaign=None, giving=None, quality_shift=0.0):
         ch = pick(rng, m.channels)
         ev = {"member": m.id, "channel": ch, "action": ACTIONS[ch][kind],
-              "kind": kind, "occurred_at": iso(self.at(n, rng))}
+              "kind": kind, "occurred_at": self.at(n, rng)}
         g = m.tenure(n)
         if campaign is None:
             ev["initiative"] = "self" if rng.random() < 0.9 else "prompted"
@@ -433,7 +438,7 @@ class Community:
                         answers[item] = 8 - x if rev else x
                 out.append({"id": "s-%s-%s" % (m.id, self.day(w).isoformat()),
                             "member": m.id, "instrument": "amp-pulse-1",
-                            "submitted_at": iso(self.at(n, rng)),
+                            "submitted_at": self.at(n, rng),
                             "answers": answers})
         return out
 

@@ -114,10 +114,10 @@ def ok(r, what):
     return r
 
 
-def state(client, c):
+def state(client):
     """`loaded`, `partial` (a demo load that did not finish), `empty` or
     `other` (the org holds data of its own)."""
-    statements = {b["statement"] for b in c["beliefs"]}
+    statements = {b["statement"] for b, _ in community.Community.beliefs()}
     beliefs = ok(client.get("/v1/beliefs", params={"limit": 500}), "beliefs")
     have = {b["statement"] for b in beliefs.json()["data"]}
     if statements <= have:
@@ -197,13 +197,10 @@ def main():
         if not secret:
             raise SystemExit("demo load: give --token or set AMP_JWT_SECRET")
         token = make_token(secret, a.org)
-    started = time.time()
-    c = community.generate(a.seed, community.parse_now(a.now))
-    generated = time.time()
     client = Client(a.url, token)
     wait_ready(client)
     if a.if_needed:
-        s = state(client, c)
+        s = state(client)
         if s == "loaded":
             print("demo: org %s already holds the demo community" % a.org)
             return
@@ -211,6 +208,9 @@ def main():
             print("demo: org %s holds data of its own; not loading the demo "
                   "into it" % a.org)
             return
+    started = time.time()
+    c = community.generate(a.seed, community.parse_now(a.now))
+    generated = time.time()
     load(c, lambda: Client(a.url, token))
     done = time.time()
     x = c["expected"]

@@ -197,7 +197,7 @@ def test_same_seed_gives_the_same_community_and_the_same_answers(demo, service,
 def test_loading_again_changes_nothing(demo, service):
     org, c, api = demo
     client = load.Client(service.url, make_token(org=org))
-    assert load.state(client, c) == "loaded"
+    assert load.state(client) == "loaded"
     before = ok(api.get("/v1/beliefs", params={"limit": 10}))["data"]
     # An interrupted load resumes: every id is an idempotency key and the
     # beliefs already stated are not stated twice.
@@ -206,4 +206,4 @@ def test_loading_again_changes_nothing(demo, service):
     after = ok(api.get("/v1/beliefs", params={"limit": 10}))["data"]
     assert [b["id"] for b in after] == [b["id"] for b in before]
     fresh = load.Client(service.url, make_token(org="t-" + uuid.uuid4().hex[:12]))
-    assert load.state(fresh, c) == "empty"
+    assert load.state(fresh) == "empty"
