@@ -52,9 +52,10 @@ def make_token(secret, org, ttl=600):
 
 
 class Answer:
-    def __init__(self, status, text):
+    def __init__(self, status, text, headers):
         self.status_code = status
         self.text = text
+        self.headers = headers
 
     def json(self):
         return json.loads(self.text)
@@ -84,7 +85,7 @@ class Client:
             try:
                 self.conn.request(method, path, body=body, headers=headers)
                 r = self.conn.getresponse()
-                return Answer(r.status, r.read().decode())
+                return Answer(r.status, r.read().decode(), dict(r.getheaders()))
             except (http.client.HTTPException, OSError):
                 # A keep-alive connection the server closed: one retry
                 # on a new one (every write here is idempotent).
@@ -94,13 +95,24 @@ class Client:
                     raise
 
     def get(self, path, **kw):
-        return self.request("GET", path, **kw)
+        return send(self, "GET", path, **kw)
 
     def post(self, path, **kw):
-        return self.request("POST", path, **kw)
+        return send(self, "POST", path, **kw)
 
     def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
+        return send(self, "PUT", path, **kw)
+
+
+def send(client, method, path, attempts=6, **kw):
+    """client.request(), again after Retry-After while the service answers
+    503 (busy database: on a loaded machine a batch can miss the request
+    deadline; every call here may be repeated)."""
+    for attempt in range(attempts):
+        r = client.request(method, path, **kw)
+        if r.status_code != 503 or attempt == attempts - 1:
+            return r
+        time.sleep(min(5, int(r.headers.get("Retry-After", "1") or 1)))
 
 
 def _dumps(doc):
@@ -143,13 +155,15 @@ def load(c, clients, workers=4):
         return local.c
 
     def post(path, key, batch):
-        ok(client().post(path, json={key: batch}), "POST " + path)
+        ok(send(client(), "POST", path, json={key: batch}), "POST " + path)
 
     main = client()
     for cid, body in sorted(c["campaigns"].items()):
-        ok(main.put("/v1/campaigns/" + cid, json=body), "PUT campaign " + cid)
+        ok(send(main, "PUT", "/v1/campaigns/" + cid, json=body),
+           "PUT campaign " + cid)
     for metric, body in sorted(c["kpis"].items()):
-        ok(main.put("/v1/kpis/" + metric, json=body), "PUT kpi " + metric)
+        ok(send(main, "PUT", "/v1/kpis/" + metric, json=body),
+           "PUT kpi " + metric)
     jobs = []
     for path, key, items, size in (
             ("/v1/events", "events", c["events"], EVENT_BATCH),
@@ -161,11 +175,12 @@ def load(c, clients, workers=4):
     with ThreadPoolExecutor(workers) as pool:
         for f in [pool.submit(post, *j) for j in jobs]:
             f.result()
-    have = {b["statement"] for b in ok(main.get(
-        "/v1/beliefs", params={"limit": 500}), "beliefs").json()["data"]}
+    have = {b["statement"] for b in ok(send(main, "GET", "/v1/beliefs",
+        params={"limit": 500}), "beliefs").json()["data"]}
     for b in c["beliefs"]:
         if b["statement"] not in have:
-            ok(main.post("/v1/beliefs", json=b), "POST belief")
+            # Not repeated on 503: a belief has no idempotency key.
+            ok(main.request("POST", "/v1/beliefs", json=b), "POST belief")
     return len(c["campaigns"]) + len(c["kpis"]) + len(jobs) + 1 + len(c["beliefs"])
 
 
