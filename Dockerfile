@@ -17,6 +17,16 @@ RUN scripts/deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN scripts/build.sh
 
+# The demo loader (scripts/demo), for compose's opt-in `demo` profile; not
+# part of the service's image, which is the last stage.
+FROM debian:12-slim AS demo
+COPY scripts/deps.sh /tmp/deps.sh
+RUN /tmp/deps.sh demo && rm -rf /var/lib/apt/lists/* /tmp/deps.sh
+WORKDIR /app
+COPY scripts/demo/ /app/scripts/demo/
+USER nobody
+ENTRYPOINT ["/usr/bin/python3", "/app/scripts/demo/load.py"]
+
 FROM debian:12-slim
 COPY scripts/deps.sh /tmp/deps.sh
 RUN /tmp/deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/deps.sh && \

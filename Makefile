@@ -12,7 +12,7 @@ TTL ?= 86400
 AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
 export AMP_JWT_SECRET PORT PGPORT
 
-.PHONY: all build run test unit api lint ts fuzz bench token stop clean
+.PHONY: all build run demo test unit api lint ts fuzz bench token stop clean
 
 all: build
 
@@ -22,6 +22,11 @@ build:
 
 run:
 	@scripts/run.sh
+
+# Erase org "demo" and load the demo community again (into the ampmeter
+# serving on PORT if there is one, else as `make run` does, then serve).
+demo:
+	@AMP_DEMO=reload scripts/run.sh
 
 test:
 	@scripts/test.sh

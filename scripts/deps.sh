@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, only those missing.
-# Usage: scripts/deps.sh GROUP...   (build db test fuzz web bench runtime)
+# Usage: scripts/deps.sh GROUP...   (build db test fuzz web bench demo runtime)
 # The Dockerfile calls this same script, so its steps are exercised in CI.
 set -euo pipefail
 
@@ -19,6 +19,7 @@ for group in "$@"; do
 	# Headless Chromium, driven by playwright-core in the web tests.
 	web)	pkgs+=(chromium fonts-dejavu-core) ;;
 	bench)	pkgs+=(wrk time curl python3) ;;
+	demo)	pkgs+=(python3) ;;
 	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
 		    curl openssl ca-certificates) ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;
