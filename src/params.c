@@ -39,6 +39,7 @@ static amp_usec	now_usec(void);
 static int	content_type_is_json(struct http_request *);
 static void	params_add(struct api_call *, const char *);
 static int	path_param(struct http_request *, struct api_call *);
+static void	bound_text(const char *, amp_usec, char *, size_t);
 static int	query_params(struct http_request *, struct api_call *,
 		    amp_usec);
 static int	body_param(struct http_request *, struct api_call *,
@@ -113,10 +114,25 @@ path_param(struct http_request *req, struct api_call *call)
 	return (0);
 }
 
+/* A parsed bound as SQL takes it: a date as sent, an instant in UTC. */
+static void
+bound_text(const char *sent, amp_usec t, char *buf, size_t len)
+{
+	if (strlen(sent) == TIME_DATE_LEN)
+		(void)kore_strlcpy(buf, sent, len);
+	else
+		time_format(t, buf, len);
+}
+
 /*
  * Declared query parameters become SQL parameters in declared order;
  * `from`/`to` are a window (defaults: the 30 days before now), `limit` an
  * integer 1-500, anything else a string. Unknown names are refused.
+ *
+ * A date-only bound is a day of the org's time zone, which only the
+ * database knows: it goes to SQL as the date (amp.bound resolves it),
+ * an instant as RFC 3339 UTC. The checks here read dates as UTC days: a
+ * zone moves both ends alike, so order and length hold.
  */
 static int
 query_params(struct http_request *req, struct api_call *call, amp_usec now)
@@ -127,7 +143,8 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 	const char		*key, *v, *const *name;
 	const char *const	*end = op->query + API_QUERY_MAX;
 	amp_usec		 from, to;
-	char			 buf[TIME_TEXT_LEN];
+	char			 buf[TIME_TEXT_LEN], from_text[TIME_TEXT_LEN];
+	char			 to_text[TIME_TEXT_LEN];
 	long long		 limit;
 	int			 known, bad;
 
@@ -147,15 +164,26 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 	}
 
 	to = now;
-	if ((v = json_string_value(json_object_get(q, "to"))) != NULL &&
-	    time_parse_bound(v, 1, &to) != 0)
-		problems_add(&p, "to", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
+	time_format(to, to_text, sizeof(to_text));
+	if ((v = json_string_value(json_object_get(q, "to"))) != NULL) {
+		if (time_parse_bound(v, 1, &to) != 0)
+			problems_add(&p, "to", "must be an RFC 3339 date-time "
+			    "or a date YYYY-MM-DD");
+		else
+			bound_text(v, to, to_text, sizeof(to_text));
+	}
 	from = to - WINDOW_DEFAULT_DAYS * TIME_USEC_PER_DAY;
-	if ((v = json_string_value(json_object_get(q, "from"))) != NULL &&
-	    time_parse_bound(v, 0, &from) != 0)
-		problems_add(&p, "from", "must be an RFC 3339 date-time or a "
-		    "date YYYY-MM-DD");
+	/* The default window after a date ends a whole number of days. */
+	time_format(from, from_text, sizeof(from_text));
+	if (strlen(to_text) == TIME_DATE_LEN)
+		from_text[TIME_DATE_LEN] = '\0';
+	if ((v = json_string_value(json_object_get(q, "from"))) != NULL) {
+		if (time_parse_bound(v, 0, &from) != 0)
+			problems_add(&p, "from", "must be an RFC 3339 date-time "
+			    "or a date YYYY-MM-DD");
+		else
+			bound_text(v, from, from_text, sizeof(from_text));
+	}
 	if (p.count == 0 && from >= to)
 		problems_add(&p, "from", "must be before to");
 	if (p.count == 0 && op->max_window_days > 0 &&
@@ -191,8 +219,7 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 
 	for (name = op->query; name < end && *name != NULL; name++) {
 		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0) {
-			time_format(**name == 'f' ? from : to, buf, sizeof(buf));
-			params_add(call, buf);
+			params_add(call, **name == 'f' ? from_text : to_text);
 		} else if (strcmp(*name, "limit") == 0) {
 			(void)snprintf(buf, sizeof(buf), "%lld", limit);
 			params_add(call, buf);
