@@ -3,6 +3,7 @@
 
     bench/gen.py OUT_DIR [--events N] [--members N] [--channels N]
                  [--batch N] [--seed N] [--year YYYY] [--orgs A,B,...]
+                 [--tail K]
 
 Writes into OUT_DIR:
   campaigns.tsv     one line per campaign: id <TAB> JSON body for
@@ -22,6 +23,12 @@ the future), over --members members (some far more active than others) and
 those leaving initiative and rewarded to the campaign's defaults. Both
 halves come from the same random stream in chronological order, so the
 ingest and the COPY baseline load equivalent data.
+
+--tail K shapes who is active: member i is drawn as N * U^K (U uniform),
+so K = 2 (the default) is a mild skew, and K = 4 or more a long tail as
+real communities have it: a few members with many events, most with a
+handful (with 100 000 members and K = 4, half of them have under a tenth of
+the mean).
 """
 import argparse
 import csv
@@ -83,11 +90,11 @@ def make_campaigns(rng, year, channels):
     return out
 
 
-def make_event(rng, ts, members, channels, campaigns):
+def make_event(rng, ts, members, channels, campaigns, tail):
     kind = weighted(rng, KINDS)
     ev = {
         # Some members are much more active than others.
-        "member": members[int(len(members) * rng.random() ** 2)],
+        "member": members[int(len(members) * rng.random() ** tail)],
         "channel": channels[rng.randrange(len(channels))],
         "action": rng.choice(ACTIONS[kind]),
         "kind": kind,
@@ -145,6 +152,7 @@ def main():
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--year", type=int, default=2024)
+    ap.add_argument("--tail", type=float, default=2.0)
     ap.add_argument("--orgs", default="bench",
                     help="comma-separated tenants to write COPY files for")
     a = ap.parse_args()
@@ -176,7 +184,7 @@ def main():
     for i in range(a.events):
         ts = start + timedelta(milliseconds=instants[2 * i])
         ev = dict(id=f"e{i:07d}", **make_event(rng, ts, members, channels,
-                                               campaigns))
+                                               campaigns, a.tail))
         batch.append(ev)
         if len(batch) == a.batch or i == a.events - 1:
             with open(os.path.join(a.out, "batches", f"{nbatch:05d}.json"),
@@ -184,7 +192,7 @@ def main():
                 json.dump({"events": batch}, bf, separators=(",", ":"))
             batch, nbatch = [], nbatch + 1
         ts = start + timedelta(milliseconds=instants[2 * i + 1])
-        twin = make_event(rng, ts, members, channels, campaigns)
+        twin = make_event(rng, ts, members, channels, campaigns, a.tail)
         row = stored_row(None, f"c{i:07d}", twin, incentive_of)
         for org, w in zip(orgs, writers):
             row[0] = org
@@ -194,7 +202,7 @@ def main():
 
     with open(os.path.join(a.out, "meta.json"), "w") as f:
         json.dump({"events": a.events, "batches": nbatch, "batch": a.batch,
-                   "members": a.members, "channels": channels,
+                   "members": a.members, "tail": a.tail, "channels": channels,
                    "campaigns": len(campaigns), "seed": a.seed,
                    "year": a.year, "orgs": orgs,
                    "copy_columns": list(COPY_COLUMNS)}, f, indent=1)

@@ -405,7 +405,7 @@ BEGIN
 	END LOOP;
 END
 \$\$;
-SELECT amp.compact_rollups(NULL);
+SELECT amp.fold_member_log('reads', NULL);
 VACUUM ANALYZE amp.events, amp.day_stats, amp.member_months,
     amp.member_log_batch;
 SQL

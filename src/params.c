@@ -40,6 +40,7 @@ static amp_usec	now_usec(void);
 static int	content_type_is_json(struct http_request *);
 static void	params_add(struct api_call *, const char *);
 static int	path_param(struct http_request *, struct api_call *);
+static void	bound_text(const char *, amp_usec, char *, size_t);
 static int	query_params(struct http_request *, struct api_call *,
 		    amp_usec);
 static int	body_param(struct http_request *, struct api_call *,
@@ -118,9 +119,27 @@ path_param(struct http_request *req, struct api_call *call)
 }
 
 /*
+ * A bound as SQL takes it: a date as sent, an instant (sent, or the
+ * default when none was) in UTC.
+ */
+static void
+bound_text(const char *sent, amp_usec t, char *buf, size_t len)
+{
+	if (sent != NULL && strlen(sent) == TIME_DATE_LEN)
+		(void)kore_strlcpy(buf, sent, len);
+	else
+		time_format(t, buf, len);
+}
+
+/*
  * Declared query parameters become SQL parameters in declared order;
  * `from`/`to` are a window (defaults: the 30 days before now), `limit` an
  * integer 1-500, anything else a string. Unknown names are refused.
+ *
+ * A date-only bound is a day of the org's time zone, which only the
+ * database knows: it goes to SQL as the date (amp.bound resolves it),
+ * an instant as RFC 3339 UTC. The checks here read dates as UTC days: a
+ * zone moves both ends alike, so order and length hold.
  */
 static int
 query_params(struct http_request *req, struct api_call *call, amp_usec now)
@@ -131,7 +150,8 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 	const char		*key, *v, *const *name;
 	const char *const	*end = op->query + API_QUERY_MAX;
 	amp_usec		 from, to;
-	char			 buf[TIME_TEXT_LEN];
+	char			 buf[TIME_TEXT_LEN], from_text[TIME_TEXT_LEN];
+	char			 to_text[TIME_TEXT_LEN];
 	long long		 limit;
 	int			 known, bad;
 
@@ -152,6 +172,14 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 
 	(void)query_window(q, now, WINDOW_DEFAULT_DAYS, op->max_window_days,
 	    &from, &to, &p);
+	/* Dates go to SQL as sent: it reads them in the org's time zone. */
+	v = json_string_value(json_object_get(q, "to"));
+	bound_text(v, to, to_text, sizeof(to_text));
+	v = json_string_value(json_object_get(q, "from"));
+	bound_text(v, from, from_text, sizeof(from_text));
+	/* The default window after a date ends a whole number of days. */
+	if (v == NULL && strlen(to_text) == TIME_DATE_LEN)
+		from_text[TIME_DATE_LEN] = '\0';
 
 	for (name = op->query; name < end && *name != NULL; name++) {
 		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0 ||
@@ -181,8 +209,7 @@ query_params(struct http_request *req, struct api_call *call, amp_usec now)
 
 	for (name = op->query; name < end && *name != NULL; name++) {
 		if (strcmp(*name, "from") == 0 || strcmp(*name, "to") == 0) {
-			time_format(**name == 'f' ? from : to, buf, sizeof(buf));
-			params_add(call, buf);
+			params_add(call, **name == 'f' ? from_text : to_text);
 		} else if (strcmp(*name, "limit") == 0) {
 			(void)snprintf(buf, sizeof(buf), "%lld", limit);
 			params_add(call, buf);

@@ -18,20 +18,65 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT to_char(p AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
--- Window bounds for indicator reads: UTC days covering the instants asked.
-CREATE OR REPLACE FUNCTION amp.day_floor(p timestamptz) RETURNS date
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT (p AT TIME ZONE 'UTC')::date
+-- Days are the org's own (shared/INDICATORS.md, "Days and time zones"):
+-- calendar days of its `timezone` setting, UTC by default. PL/pgSQL, as it
+-- reads a tenant table (Citus refuses such SQL functions).
+CREATE OR REPLACE FUNCTION amp.org_zone(p_org text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN coalesce((SELECT s.timezone FROM amp.settings s
+	    WHERE s.org_id = p_org), 'UTC');
+END
 $$;
 
-CREATE OR REPLACE FUNCTION amp.day_ceil(p timestamptz) RETURNS date
+-- The local day of an instant, and the local day after the one holding
+-- the instant just before p: the days covering [from, to).
+CREATE OR REPLACE FUNCTION amp.day_floor(p timestamptz, p_zone text)
+RETURNS date
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT ((p - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
+	SELECT (p AT TIME ZONE p_zone)::date
 $$;
 
-CREATE OR REPLACE FUNCTION amp.day_ts(p date) RETURNS text
+CREATE OR REPLACE FUNCTION amp.day_ceil(p timestamptz, p_zone text)
+RETURNS date
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT to_char(p, 'YYYY-MM-DD') || 'T00:00:00Z'
+	SELECT ((p - interval '1 microsecond') AT TIME ZONE p_zone)::date + 1
+$$;
+
+-- The instant a local day starts (a midnight that a DST change skips
+-- means the first instant of that day).
+CREATE OR REPLACE FUNCTION amp.day_start(p date, p_zone text)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p::timestamp AT TIME ZONE p_zone
+$$;
+
+-- A day's start as answers show it: the UTC instant, to the second.
+CREATE OR REPLACE FUNCTION amp.day_ts(p date, p_zone text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT to_char(amp.day_start(p, p_zone) AT TIME ZONE 'UTC',
+	    'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+-- Elapsed days from the start of local day p_from to that of p_to: a DST
+-- day is 23 or 25 hours.
+CREATE OR REPLACE FUNCTION amp.span_days(p_from date, p_to date,
+    p_zone text) RETURNS float8
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT extract(epoch FROM amp.day_start(p_to, p_zone)
+	    - amp.day_start(p_from, p_zone))::float8 / 86400
+$$;
+
+-- A window bound as the service passes it (src/params.c): a date
+-- YYYY-MM-DD, resolved here in the org's zone (a lower bound is the start
+-- of that day, an upper one its end), or an RFC 3339 instant.
+CREATE OR REPLACE FUNCTION amp.bound(p text, p_upper boolean, p_zone text)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+	    THEN amp.day_start(p::date + CASE WHEN p_upper THEN 1 ELSE 0 END,
+		p_zone)
+	    ELSE p::timestamptz END
 $$;
 
 CREATE OR REPLACE FUNCTION amp.problem(p_status int, p_detail text,

@@ -1,13 +1,23 @@
 -- Rollups: kept exact inside the ingest statement, so reads cost what the
 -- window costs, not what the stored history costs. The tables
 -- (day_stats, member_months, member_log_batch) are described in
--- sql/migrations/001_baseline.sql.
+-- sql/migrations/001_baseline.sql; their days and months are the org's
+-- own, in its time zone (amp.org_zone).
 --
 -- Ingestion adds a batch's day counts to day_stats and appends the
 -- batch's member tallies to member_log_batch (amp.rollup_apply); one
--- worker folds the logged batches into member_months every 3 s
--- (amp.compact_rollups, src/compactor.c); reads take member_months plus
--- the batches not yet folded (amp.member_rollup).
+-- worker folds each org's logged batches into member_months, org by org
+-- (amp.pending_orgs, amp.fold_member_log, src/compactor.c); reads take
+-- member_months plus the batches not yet folded (amp.member_rollup,
+-- amp.windows_data).
+--
+-- Two advisory locks per org, keyed (class, hashtext(org)):
+--   ZONE (7245013): ingestion and erasure hold it shared while they apply
+--     rollups in the org's zone; a change of zone holds it exclusively
+--     while it re-derives the rollups, so no batch is applied in a zone
+--     that is no longer the org's.
+--   FOLD (7245014): one fold of an org's log at a time.
+-- Per org, so that under Citus each is taken on the org's node.
 
 -- Element-wise sum of two running-total arrays, spelled out element by
 -- element: PostgreSQL inlines it, some ten times faster than unnest().
@@ -72,12 +82,12 @@ $$;
 -- Rollup deltas of a set of events: what they add to (sign 1) or, erased,
 -- take from (sign -1) the rollups. Ingestion, erasure and the consistency
 -- check all use these two functions, so the rollups have one definition.
-CREATE OR REPLACE FUNCTION amp.day_deltas(p amp.events[])
+CREATE OR REPLACE FUNCTION amp.day_deltas(p amp.events[], p_zone text)
 RETURNS TABLE (day date, channel text, campaign text, events bigint,
     active bigint, active_self bigint, active_pressure bigint,
     contrib bigint, contrib_giving bigint, free_choice bigint)
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.channel,
+	SELECT amp.day_floor(e.occurred_at, p_zone), e.channel,
 	    coalesce(e.campaign, ''), count(*),
 	    count(*) FILTER (WHERE k.a),
 	    count(*) FILTER (WHERE k.a AND e.initiative = 'self'),
@@ -94,13 +104,13 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY 1, 2, 3
 $$;
 
--- The member-level tallies of a set of events, one per member, UTC day,
+-- The member-level tallies of a set of events, one per member, local day,
 -- channel and campaign, with a sign: what ingestion logs (1) and erasure
 -- takes away (-1).
 CREATE OR REPLACE FUNCTION amp.log_deltas(p_org text, p amp.events[],
-    p_sign int) RETURNS SETOF amp.member_log
+    p_sign int, p_zone text) RETURNS SETOF amp.member_log
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT p_org, (e.occurred_at AT TIME ZONE 'UTC')::date, e.channel,
+	SELECT p_org, amp.day_floor(e.occurred_at, p_zone), e.channel,
 	    coalesce(e.campaign, ''), e.member,
 	    (p_sign * count(*))::int,
 	    (p_sign * count(amp.signal(e.quality, e.level)))::int,
@@ -196,23 +206,31 @@ LANGUAGE sql IMMUTABLE AS $$
 	    l.pr)::amp.member_log FROM unnest(p) l)
 $$;
 
--- Adds (sign 1) or takes away (sign -1) a set of events from the rollups.
--- Rows are touched in key order so concurrent batches cannot deadlock.
+-- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
+-- by the org's days. Rows are touched in key order so concurrent batches
+-- cannot deadlock.
 CREATE OR REPLACE FUNCTION amp.rollup_apply(p_org text, p amp.events[],
     p_sign int)
 RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+	zone text;
 BEGIN
 	IF p IS NULL OR cardinality(p) = 0 THEN
 		RETURN;
 	END IF;
+	-- The zone is read after the lock: a change of zone that committed
+	-- meanwhile has re-derived the rollups without these events (they
+	-- were not committed), and they go in by the new zone.
+	PERFORM pg_advisory_xact_lock_shared(7245013, hashtext(p_org));
+	zone := amp.org_zone(p_org);
 	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
 	    active, active_self, active_pressure, contrib, contrib_giving,
 	    free_choice)
 	SELECT p_org, x.day, x.channel, x.campaign, p_sign * x.events,
 	    p_sign * x.active, p_sign * x.active_self, p_sign * x.active_pressure,
 	    p_sign * x.contrib, p_sign * x.contrib_giving, p_sign * x.free_choice
-	FROM amp.day_deltas(p) x
+	FROM amp.day_deltas(p, zone) x
 	ORDER BY x.day, x.channel, x.campaign
 	ON CONFLICT (org_id, day, channel, campaign) DO UPDATE SET
 	    events = t.events + excluded.events,
@@ -230,7 +248,7 @@ BEGIN
 	-- stored) keeps its share.
 	INSERT INTO amp.member_log_batch (org_id, day_lo, day_hi, tallies)
 	SELECT p_org, min(l.day), max(l.day), array_agg(l)
-	FROM amp.log_deltas(p_org, p, p_sign) l
+	FROM amp.log_deltas(p_org, p, p_sign, zone) l
 	HAVING count(*) > 0;
 
 	IF p_sign < 0 THEN
@@ -240,31 +258,44 @@ BEGIN
 END
 $$;
 
--- Folds up to p_limit logged batches (all when NULL) into member_months
--- and returns how many it folded (0 when another compaction is running).
--- Safe beside ingestion and reads: the batches it takes move in one
--- statement. It works across orgs, as maintenance, so it runs as the owner
--- of the tables.
-CREATE OR REPLACE FUNCTION amp.compact_rollups(p_limit int DEFAULT 100)
+-- The orgs with logged batches to fold: what the compactor visits. It
+-- looks across orgs (through row-level security), so it runs as the owner
+-- of the tables and only the service may call it.
+CREATE OR REPLACE FUNCTION amp.pending_orgs() RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, amp AS $$
+BEGIN
+	RETURN QUERY SELECT DISTINCT b.org_id FROM amp.member_log_batch b;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION amp.pending_orgs() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION amp.pending_orgs() TO amp_app;
+
+-- Folds up to p_limit of an org's logged batches (all when NULL) into its
+-- member_months and returns how many it folded (0 when a fold of the org
+-- is running already). Safe beside ingestion and reads: the batches it
+-- takes move in one statement, and readers see them either logged or
+-- folded, never both.
+CREATE OR REPLACE FUNCTION amp.fold_member_log(p_org text, p_limit int)
 RETURNS int
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, amp SET work_mem = '64MB' AS $$
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 DECLARE
 	batches int;
 	taken amp.member_log[];
 BEGIN
-	-- One compactor at a time; another would only wait on its rows. A
-	-- full fold (checks, rebuilds) waits its turn; a periodic one skips.
+	-- One fold of an org at a time; another would only wait on its rows.
+	-- A full fold (checks, rebuilds) waits its turn; a periodic one skips.
 	IF p_limit IS NULL THEN
-		PERFORM pg_advisory_xact_lock(7245002);
-	ELSIF NOT pg_try_advisory_xact_lock(7245002) THEN
+		PERFORM pg_advisory_xact_lock(7245014, hashtext(p_org));
+	ELSIF NOT pg_try_advisory_xact_lock(7245014, hashtext(p_org)) THEN
 		RETURN 0;
 	END IF;
+	PERFORM amp.tenant(p_org);
 	WITH t AS (
 		DELETE FROM amp.member_log_batch b
-		WHERE b.ctid = ANY (ARRAY(SELECT x.ctid
-		    FROM amp.member_log_batch x
-		    ORDER BY x.seq LIMIT p_limit FOR UPDATE SKIP LOCKED))
+		WHERE b.org_id = p_org AND b.seq IN (SELECT x.seq
+		    FROM amp.member_log_batch x WHERE x.org_id = p_org
+		    ORDER BY x.seq LIMIT p_limit)
 		RETURNING b.tallies
 	)
 	SELECT (SELECT count(*) FROM t),
@@ -279,8 +310,8 @@ BEGIN
 	SELECT x.org_id, x.month, x.channel, x.campaign, x.member, x.ev,
 	    x.sig_n, x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
 	FROM amp.month_running(amp.with_totals(taken)) x
-	ORDER BY x.org_id, x.channel, x.month, x.campaign, x.member
-	ON CONFLICT (org_id, month, channel, campaign, member) DO UPDATE SET
+	ORDER BY x.channel, x.month, x.campaign, x.member
+	ON CONFLICT (org_id, channel, month, campaign, member) DO UPDATE SET
 	    ev = amp.vadd(t.ev, excluded.ev),
 	    sig_n = amp.vadd(t.sig_n, excluded.sig_n),
 	    sig_sum = amp.vadd(t.sig_sum, excluded.sig_sum),
@@ -293,15 +324,11 @@ BEGIN
 
 	-- Rows that erasures emptied go.
 	DELETE FROM amp.member_months m
-	USING (SELECT DISTINCT l.org_id, l.member FROM unnest(taken) l
-	    WHERE l.ev < 0) e
-	WHERE m.org_id = e.org_id AND m.member = e.member AND m.ev[31] = 0;
+	WHERE m.org_id = p_org AND m.member IN (SELECT DISTINCT l.member
+	    FROM unnest(taken) l WHERE l.ev < 0) AND m.ev[31] = 0;
 	RETURN batches;
 END
 $$;
--- Maintenance across orgs: the service's compactor may run it, nobody else.
-REVOKE EXECUTE ON FUNCTION amp.compact_rollups(int) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION amp.compact_rollups(int) TO amp_app;
 
 -- An org's member rollup rows for the months that meet [p_from, p_to):
 -- member_months plus the logged tallies not yet folded in. Sums over
@@ -313,7 +340,9 @@ CREATE OR REPLACE FUNCTION amp.member_rollup(p_org text, p_from date,
 RETURNS TABLE (month date, channel text, campaign text, member text,
     ev int[], sig_n int[], sig_sum float8[], k1 int[], k2 int[], k3 int[],
     k4 int[], fc int[], pr int[])
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
 	SELECT m.month, m.channel, m.campaign, m.member, m.ev, m.sig_n,
 	    m.sig_sum, m.k1, m.k2, m.k3, m.k4, m.fc, m.pr
 	FROM amp.member_months m
@@ -327,12 +356,15 @@ LANGUAGE sql STABLE AS $$
 	    WHERE b.org_id = p_org AND b.day_lo < p_to
 		AND b.day_hi >= date_trunc('month', p_from)::date
 		AND l.day >= date_trunc('month', p_from)::date
-		AND l.day < p_to))) r
+		AND l.day < p_to))) r;
+END
 $$;
 
--- Consistency check: rebuilds every rollup row of an org from its raw
--- events and lists the rows where the stored rollups differ (none when
--- consistent). For the tests and for operators:
+-- Consistency check: derives every rollup row of an org from its raw
+-- events, in its zone, and lists the rows where what reads see (the day
+-- counts; the member months plus the log not yet folded) differs (none
+-- when consistent). Each comparison is one statement, so one snapshot:
+-- it holds while ingestion runs. For the tests and for operators:
 --   SELECT amp.check_rollups('org');
 CREATE OR REPLACE FUNCTION amp.check_rollups(p_org text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -340,18 +372,21 @@ DECLARE
 	day_diff jsonb;
 	month_diff jsonb;
 BEGIN
-	PERFORM amp.compact_rollups(NULL);
+	PERFORM amp.fold_member_log(p_org, NULL);
 	PERFORM amp.tenant(p_org);
-	WITH raw AS (
+	WITH z AS (
+		SELECT amp.org_zone(p_org) AS zone
+	), raw AS (
 		SELECT x.day, x.channel, x.campaign, sum(x.events) AS events,
 		    sum(x.active) AS active, sum(x.active_self) AS active_self,
 		    sum(x.active_pressure) AS active_pressure,
 		    sum(x.contrib) AS contrib, sum(x.contrib_giving) AS contrib_giving,
 		    sum(x.free_choice) AS free_choice
-		FROM (SELECT DISTINCT member FROM amp.events
+		FROM z, (SELECT DISTINCT member FROM amp.events
 		    WHERE org_id = p_org) m,
-		    LATERAL amp.day_deltas(ARRAY(SELECT e FROM amp.events e
-			WHERE e.org_id = p_org AND e.member = m.member)) x
+		    LATERAL amp.day_deltas(ARRAY(SELECT ROW(e.*)::amp.events
+			FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member), z.zone) x
 		GROUP BY 1, 2, 3
 	), stored AS (
 		SELECT day, channel, campaign, events, active, active_self,
@@ -365,30 +400,51 @@ BEGIN
 	)
 	SELECT jsonb_agg(to_jsonb(diff)) INTO day_diff FROM diff;
 
-	WITH raw AS (
+	-- Month rows compared slot by slot, a row absent counting as zeros,
+	-- so that a row and its logged additions add up.
+	WITH z AS (
+		SELECT amp.org_zone(p_org) AS zone
+	), raw AS (
 		SELECT x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
 		    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
-		FROM (SELECT DISTINCT member FROM amp.events
+		FROM z, (SELECT DISTINCT member FROM amp.events
 		    WHERE org_id = p_org) m,
 		    LATERAL amp.month_running(amp.with_totals(ARRAY(SELECT
-			amp.log_deltas(p_org, ARRAY(SELECT e FROM amp.events e
-			WHERE e.org_id = p_org AND e.member = m.member), 1)))) x
+			amp.log_deltas(p_org, ARRAY(SELECT ROW(e.*)::amp.events
+			FROM amp.events e
+			WHERE e.org_id = p_org AND e.member = m.member), 1,
+			z.zone)))) x
 	), stored AS (
-		SELECT month, channel, campaign, member, ev, sig_n, sig_sum, k1, k2,
-		    k3, k4, fc, pr
-		FROM amp.member_months WHERE org_id = p_org
-	), diff AS (
-		(SELECT 'missing' AS side, r.month, r.channel, r.campaign, r.member
-		 FROM raw r LEFT JOIN stored s USING (month, channel, campaign, member)
-		 WHERE s.member IS NULL
-		    OR (r.ev, r.sig_n, r.k1, r.k2, r.k3, r.k4, r.fc, r.pr)
-		    IS DISTINCT FROM (s.ev, s.sig_n, s.k1, s.k2, s.k3, s.k4, s.fc, s.pr)
-		    OR EXISTS (SELECT 1 FROM unnest(r.sig_sum, s.sig_sum) u(a, b)
-			WHERE abs(a - b) > 1e-9))
+		SELECT r.month, r.channel, r.campaign, r.member, r.ev, r.sig_n,
+		    r.sig_sum, r.k1, r.k2, r.k3, r.k4, r.fc, r.pr
+		FROM amp.member_rollup(p_org, '-infinity', 'infinity') r
+	), slots AS (
+		SELECT 1 AS side, x.month, x.channel, x.campaign, x.member, i,
+		    x.ev[i] AS ev, x.sig_n[i] AS sig_n, x.sig_sum[i] AS sig_sum,
+		    x.k1[i] AS k1, x.k2[i] AS k2, x.k3[i] AS k3, x.k4[i] AS k4,
+		    x.fc[i] AS fc, x.pr[i] AS pr
+		FROM raw x, generate_series(1, 31) i
 		UNION ALL
-		(SELECT 'extra', s.month, s.channel, s.campaign, s.member
-		 FROM stored s LEFT JOIN raw r USING (month, channel, campaign, member)
-		 WHERE r.member IS NULL)
+		SELECT -1, x.month, x.channel, x.campaign, x.member, i,
+		    -x.ev[i], -x.sig_n[i], -x.sig_sum[i], -x.k1[i], -x.k2[i],
+		    -x.k3[i], -x.k4[i], -x.fc[i], -x.pr[i]
+		FROM stored x, generate_series(1, 31) i
+	), per_slot AS (
+		SELECT s.month, s.channel, s.campaign, s.member,
+		    bool_or(s.side > 0) AS in_raw, bool_or(s.side < 0) AS in_stored,
+		    sum(s.ev) <> 0 OR sum(s.sig_n) <> 0
+			OR abs(sum(s.sig_sum)) > 1e-9 OR sum(s.k1) <> 0
+			OR sum(s.k2) <> 0 OR sum(s.k3) <> 0 OR sum(s.k4) <> 0
+			OR sum(s.fc) <> 0 OR sum(s.pr) <> 0 AS off
+		FROM slots s
+		GROUP BY s.month, s.channel, s.campaign, s.member, s.i
+	), diff AS (
+		SELECT CASE WHEN NOT bool_or(p.in_stored) THEN 'missing'
+		    WHEN NOT bool_or(p.in_raw) THEN 'extra' ELSE 'differs' END
+		    AS side, p.month, p.channel, p.campaign, p.member
+		FROM per_slot p
+		GROUP BY p.month, p.channel, p.campaign, p.member
+		HAVING bool_or(p.off)
 	)
 	SELECT jsonb_agg(to_jsonb(diff)) INTO month_diff FROM diff;
 
@@ -398,30 +454,38 @@ BEGIN
 END
 $$;
 
--- Rebuilds an org's rollups from its raw events, one UTC day of events at a
--- time through the same rollup_apply as ingestion: for bulk loads that
--- bypass the API (COPY), and for operators after a repair.
+-- Derives an org's rollups afresh from its raw events, one local day of
+-- events at a time through the same rollup_apply as ingestion, then
+-- folds them: for bulk loads that bypass the API (COPY), for operators
+-- after a repair, and when the org's zone changes (amp.put_settings). The
+-- caller holds the org's ZONE lock exclusively or no ingestion runs.
 --   SELECT amp.rebuild_rollups('org');
 CREATE OR REPLACE FUNCTION amp.rebuild_rollups(p_org text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
+	zone text;
 	first date;
 	last date;
 	d date;
 BEGIN
+	-- No fold of the org may move old-zone tallies meanwhile.
+	PERFORM pg_advisory_xact_lock(7245014, hashtext(p_org));
 	PERFORM amp.tenant(p_org);
+	zone := amp.org_zone(p_org);
 	DELETE FROM amp.day_stats WHERE org_id = p_org;
 	DELETE FROM amp.member_months WHERE org_id = p_org;
 	DELETE FROM amp.member_log_batch WHERE org_id = p_org;
-	SELECT amp.day_floor(min(occurred_at)), amp.day_floor(max(occurred_at))
+	SELECT amp.day_floor(min(occurred_at), zone),
+	    amp.day_floor(max(occurred_at), zone)
 	INTO first, last FROM amp.events WHERE org_id = p_org;
 	FOR d IN SELECT g::date FROM generate_series(first, last,
 	    interval '1 day') g LOOP
-		PERFORM amp.rollup_apply(p_org, ARRAY(SELECT e FROM amp.events e
+		PERFORM amp.rollup_apply(p_org, ARRAY(SELECT ROW(e.*)::amp.events
+		    FROM amp.events e
 		    WHERE e.org_id = p_org
-		    AND e.occurred_at >= d::timestamp AT TIME ZONE 'UTC'
-		    AND e.occurred_at < (d + 1)::timestamp AT TIME ZONE 'UTC'), 1);
+		    AND e.occurred_at >= amp.day_start(d, zone)
+		    AND e.occurred_at < amp.day_start(d + 1, zone)), 1);
 	END LOOP;
-	PERFORM amp.compact_rollups(NULL);
+	PERFORM amp.fold_member_log(p_org, NULL);
 END
 $$;

@@ -108,7 +108,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION amp.list_events(p_org text, p_member text,
-    p_channel text, p_campaign text, p_from timestamptz, p_to timestamptz,
+    p_channel text, p_campaign text, p_from text, p_to text,
     p_limit int, p_cursor text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
@@ -116,8 +116,15 @@ DECLARE
 	c text[] := amp.cursor_decode(p_cursor, 2);
 	after_ts timestamptz := '-infinity';
 	after_id text := '';
+	zone text;
+	f timestamptz;
+	t timestamptz;
 BEGIN
 	PERFORM amp.tenant(p_org);
+	-- Bounds as src/params.c passes them: dates are the org's days.
+	zone := amp.org_zone(p_org);
+	f := amp.bound(p_from, false, zone);
+	t := amp.bound(p_to, true, zone);
 	IF p_cursor IS NOT NULL THEN
 		-- Our cursors hold microseconds since 1970, before year 10000.
 		IF c IS NULL OR c[1] !~ '^[0-9]{1,18}$'
@@ -133,7 +140,7 @@ BEGIN
 	    'd', amp.event_json(e)) ORDER BY e.occurred_at, e.id)
 	    FROM (SELECT * FROM amp.events x
 		WHERE x.org_id = p_org
-		    AND x.occurred_at >= p_from AND x.occurred_at < p_to
+		    AND x.occurred_at >= f AND x.occurred_at < t
 		    AND (x.occurred_at, x.id) > (after_ts, after_id)
 		    AND (p_member IS NULL OR x.member = p_member)
 		    AND (p_channel IS NULL OR x.channel = p_channel)

@@ -267,16 +267,25 @@ $$;
 -- coarser query and refuse answers that differ from one by fewer than
 -- min_group people. Member ids are not sent: the renderer needs none.
 CREATE OR REPLACE FUNCTION amp.survey_summary(p_org text, p_instrument text,
-    p_from timestamptz, p_to timestamptz, p_channel text, p_campaign text)
+    p_from text, p_to text, p_channel text, p_campaign text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	d amp.instrument_def;
 	k int;
-	day_from date := amp.day_floor(p_from);
-	day_to date := amp.day_ceil(p_to);
+	zone text;
+	f timestamptz;
+	t timestamptz;
+	day_from date;
+	day_to date;
 BEGIN
 	PERFORM amp.tenant(p_org);
+	-- Bounds as src/params.c passes them (amp.bound), in the org's days.
+	zone := amp.org_zone(p_org);
+	f := amp.bound(p_from, false, zone);
+	t := amp.bound(p_to, true, zone);
+	day_from := amp.day_floor(f, zone);
+	day_to := amp.day_ceil(t, zone);
 	SELECT * INTO d FROM amp.instrument_defs(p_org) x
 	WHERE x.id = coalesce(p_instrument, 'amp-pulse-1');
 	IF NOT FOUND THEN
@@ -297,10 +306,10 @@ BEGIN
 		SELECT DISTINCT ON (r.member) r.member, r.answers
 		FROM amp.survey_responses r
 		WHERE r.org_id = p_org AND r.instrument = d.id
-		    AND r.submitted_at >= p_from AND r.submitted_at < p_to
+		    AND r.submitted_at >= f AND r.submitted_at < t
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		-- Who was active where, from the member rollup (whole UTC days
+		-- Who was active where, from the member rollup (whole local days
 		-- covering the window), not from raw events.
 		SELECT m.member,
 		    bool_or(p_channel IS NULL OR m.channel = p_channel)
@@ -321,7 +330,7 @@ BEGIN
 	    'instrument', jsonb_build_object('id', d.id,
 		'scale', jsonb_build_object('min', d.scale_min, 'max', d.scale_max),
 		'items', d.items, 'index', d.index_weights),
-	    'from', amp.ts(p_from), 'to', amp.ts(p_to),
+	    'from', amp.ts(f), 'to', amp.ts(t),
 	    'channel', p_channel, 'campaign', p_campaign,
 	    'min_group', coalesce(k, 5),
 	    'members', (SELECT count(*) FROM (
@@ -341,10 +350,11 @@ $$;
 
 -- Settings -------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION amp.settings_json(p_min int, p_updated timestamptz)
+CREATE OR REPLACE FUNCTION amp.settings_json(p_min int, p_zone text,
+    p_updated timestamptz)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT jsonb_build_object('survey_min_group', p_min,
+	SELECT jsonb_build_object('survey_min_group', p_min, 'timezone', p_zone,
 	    'updated_at', amp.ts(p_updated))
 $$;
 
@@ -354,25 +364,50 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	PERFORM amp.tenant(p_org);
 	RETURN QUERY SELECT 200, coalesce(
-	    (SELECT amp.settings_json(s.survey_min_group, s.updated_at)
-	    FROM amp.settings s WHERE s.org_id = p_org),
-	    amp.settings_json(5, NULL));
+	    (SELECT amp.settings_json(s.survey_min_group, s.timezone,
+	    s.updated_at) FROM amp.settings s WHERE s.org_id = p_org),
+	    amp.settings_json(5, 'UTC', NULL));
 END
 $$;
 
-CREATE OR REPLACE FUNCTION amp.put_settings(p_org text, p jsonb)
+-- A new time zone re-derives the org's rollups by its new days, in the
+-- same transaction: holding the org's ZONE lock exclusively, it waits for
+-- the batches being applied in the old zone to commit (then derives them
+-- too) and holds back those that follow until it commits (then they are
+-- applied in the new zone). Readers see the old rollups and zone until
+-- the commit, the new ones after it: exact throughout.
+CREATE OR REPLACE FUNCTION amp.put_settings(p_org text, p jsonb,
+    p_now timestamptz DEFAULT now())
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
-	r amp.settings;
+	zone text := coalesce(p->>'timezone', 'UTC');
+	old text;
+	k int;
+	z text;
+	at timestamptz;
 BEGIN
 	PERFORM amp.tenant(p_org);
-	INSERT INTO amp.settings AS t (org_id, survey_min_group)
-	VALUES (p_org, coalesce((p->>'survey_min_group')::int, 5))
+	IF NOT EXISTS (SELECT 1 FROM pg_timezone_names n WHERE n.name = zone) THEN
+		RETURN QUERY SELECT 422, amp.problem(422,
+		    '1 problem in the body; nothing was written',
+		    jsonb_build_array(jsonb_build_object('pointer', '/timezone',
+		    'detail', 'must be an IANA time zone name such as '
+		    'Europe/Berlin')));
+		RETURN;
+	END IF;
+	PERFORM pg_advisory_xact_lock(7245013, hashtext(p_org));
+	old := amp.org_zone(p_org);
+	INSERT INTO amp.settings AS t (org_id, survey_min_group, timezone,
+	    updated_at)
+	VALUES (p_org, coalesce((p->>'survey_min_group')::int, 5), zone, p_now)
 	ON CONFLICT (org_id) DO UPDATE
-	    SET survey_min_group = excluded.survey_min_group, updated_at = now()
-	RETURNING t.* INTO r;
-	RETURN QUERY SELECT 200, amp.settings_json(r.survey_min_group,
-	    r.updated_at);
+	    SET survey_min_group = excluded.survey_min_group,
+		timezone = excluded.timezone, updated_at = excluded.updated_at
+	RETURNING t.survey_min_group, t.timezone, t.updated_at INTO k, z, at;
+	IF z IS DISTINCT FROM old THEN
+		PERFORM amp.rebuild_rollups(p_org);
+	END IF;
+	RETURN QUERY SELECT 200, amp.settings_json(k, z, at);
 END
 $$;

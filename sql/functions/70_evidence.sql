@@ -21,10 +21,14 @@ DECLARE
 	s date;
 	e date;
 	lw int;
-	today date := (now() AT TIME ZONE 'UTC')::date;
+	zone text;
+	today date;
 	doc jsonb;
 BEGIN
 	PERFORM amp.tenant(p_org);
+	-- The windows are the org's local days.
+	zone := amp.org_zone(p_org);
+	today := amp.day_floor(now(), zone);
 	SELECT * INTO c FROM amp.campaigns x WHERE x.org_id = p_org AND x.id = p_id;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, amp.not_found('campaign ' || p_id);
@@ -42,9 +46,9 @@ BEGIN
 		RETURN;
 	END IF;
 
-	s := amp.day_floor(c.starts_at);
+	s := amp.day_floor(c.starts_at, zone);
 	e := CASE WHEN c.ends_at IS NULL THEN greatest(today, s + 1)
-	    ELSE amp.day_ceil(c.ends_at) END;
+	    ELSE amp.day_ceil(c.ends_at, zone) END;
 	lw := coalesce(p_window::int, least(e - s, 28));
 
 	WITH rows AS (
@@ -80,12 +84,13 @@ BEGIN
 	    'campaign', amp.campaign_json(c),
 	    'seed', p_org || '/' || p_id,
 	    'window_days', lw,
-	    'pre', jsonb_build_object('from', amp.day_ts(s - lw),
-		'to', amp.day_ts(s)),
-	    'during', jsonb_build_object('from', amp.day_ts(s),
-		'to', amp.day_ts(e), 'days', e - s),
-	    'post', jsonb_build_object('from', amp.day_ts(e),
-		'to', amp.day_ts(e + lw)),
+	    'timezone', zone,
+	    'pre', jsonb_build_object('from', amp.day_ts(s - lw, zone),
+		'to', amp.day_ts(s, zone)),
+	    'during', jsonb_build_object('from', amp.day_ts(s, zone),
+		'to', amp.day_ts(e, zone), 'days', e - s),
+	    'post', jsonb_build_object('from', amp.day_ts(e, zone),
+		'to', amp.day_ts(e + lw, zone)),
 	    'post_complete', c.ends_at IS NOT NULL AND e + lw <= today,
 	    'exposed', jsonb_build_object(
 		'free_choice_pre_per_day', coalesce(jsonb_agg(fc_pre / lw
@@ -123,8 +128,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The belief with the indicator's daily figures on each side of its change
--- point, as of now. Mastery needs two halves, so its daily value is taken
--- over the 14 days ending that day. Only complete UTC days count: today's
+-- point, as of now, by the org's local days. Mastery needs two halves, so
+-- its daily value is taken over the 14 days ending that day. Only complete
+-- days count: today's
 -- figures are partial, and a partial day would pull a rate (free-choice
 -- events per day) or a comparison of halves (mastery) down.
 CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs)
@@ -136,23 +142,26 @@ DECLARE
 	froms date[];
 	tos date[];
 	days jsonb;
+	zone text := amp.org_zone(p_org);
 BEGIN
 	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
-	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)));
+	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)),
+	    zone);
 	-- Day d's value is taken over [d - span + 1, d + 1).
 	SELECT array_agg(g::date - span + 1 ORDER BY g),
 	    array_agg(g::date + 1 ORDER BY g)
 	INTO froms, tos
 	FROM generate_series(at_day - b.window_days,
-	    least(at_day + b.window_days, (now() AT TIME ZONE 'UTC')::date) - 1,
+	    least(at_day + b.window_days, amp.day_floor(now(), zone)) - 1,
 	    interval '1 day') g;
 	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN tos[x.n] <= at_day
 	    THEN 'before' ELSE 'after' END) || x.doc ORDER BY x.n)
 	INTO days
 	FROM jsonb_array_elements(amp.windows_data(p_org, froms, tos, b.channel,
-	    NULL)) WITH ORDINALITY AS x(doc, n);
+	    NULL, zone)) WITH ORDINALITY AS x(doc, n);
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
-	    amp.day_ts(at_day), 'days', coalesce(days, '[]'));
+	    amp.day_ts(at_day, zone), 'timezone', zone,
+	    'days', coalesce(days, '[]'));
 END
 $$;
 

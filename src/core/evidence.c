@@ -193,6 +193,9 @@ impact_render(const json_t *d, int *status)
 	    "125(6); laboratory studies, standardized mean differences",
 	    "verdict", stats_co_verdict_name(v),
 	    "explanation", impact_sentence(v, &r, buf, sizeof(buf)));
+	if (doc != NULL)
+		json_object_set(doc, "timezone", json_object_get(d,
+		    "timezone"));
 	for (i = 0; i < 6; i++)
 		free(t[i]);
 	free(c[0]);
@@ -211,17 +214,18 @@ int
 belief_value(const json_t *doc, const char *indicator, double *out)
 {
 	const json_t	*v, *counts;
-	json_int_t	 days;
+	double		 days;
 
 	if (strcmp(indicator, "free_choice_rate") == 0) {
 		counts = json_object_get(doc, "counts");
 		v = json_object_get(counts, "free_choice");
-		days = json_integer_value(json_object_get(json_object_get(doc,
+		/* Real elapsed days: a DST day is 23 or 25 hours. */
+		days = json_number_value(json_object_get(json_object_get(doc,
 		    "window"), "days"));
 		if (!json_is_integer(v) || days <= 0 ||
 		    json_integer_value(json_object_get(counts, "events")) <= 0)
 			return (0);
-		*out = (double)json_integer_value(v) / (double)days;
+		*out = (double)json_integer_value(v) / days;
 		return (1);
 	}
 	v = json_object_get(json_object_get(doc, indicator), "value");

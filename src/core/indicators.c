@@ -236,16 +236,16 @@ indicators_window(const json_t *w)
 	    events);
 	m = mastery(json_object_get(w, "mastery"), events);
 	r = results(json_object_get(w, "kpis"),
-	    (double)count_of(w, "days"));
+	    json_number_value(json_object_get(w, "days")));
 	amp = amp_of(a, m, p, events);
 
 	ha = value_of(amp, &av);
 	hr = value_of(r, &rv);
 	hx = value_of(x, &xv);
-	doc = json_pack("{s:{s:O, s:O, s:I}, s:o, s:o, s:o, s:o, s:o, s:o, "
+	doc = json_pack("{s:{s:O, s:O, s:O}, s:o, s:o, s:o, s:o, s:o, s:o, "
 	    "s:s, s:{s:I, s:I, s:I, s:I}}",
 	    "window", "from", json_object_get(w, "from"), "to",
-	    json_object_get(w, "to"), "days", count_of(w, "days"),
+	    json_object_get(w, "to"), "days", json_object_get(w, "days"),
 	    "autonomy", a, "mastery", m, "purpose", p, "amp", amp,
 	    "extrinsic_pressure", x, "results", r,
 	    "state", state_name(state_of(ha, av, hr, rv, hx, xv)),
@@ -255,11 +255,13 @@ indicators_window(const json_t *w)
 	return (doc);
 }
 
+/* The filters as given, and the time zone whose days the window is. */
 static void
 filters_copy(json_t *doc, const json_t *data)
 {
 	json_object_set(doc, "channel", json_object_get(data, "channel"));
 	json_object_set(doc, "campaign", json_object_get(data, "campaign"));
+	json_object_set(doc, "timezone", json_object_get(data, "timezone"));
 }
 
 json_t *

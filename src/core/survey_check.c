@@ -55,6 +55,8 @@ static const struct field_spec response_fields[] = {
 static const struct field_spec settings_fields[] = {
 	{ "survey_min_group", FIELD_INTEGER, 0, SURVEY_MIN_GROUP_LOW,
 	    SURVEY_MIN_GROUP_HIGH, NULL },
+	/* An IANA name; the database knows which exist (amp.put_settings). */
+	{ "timezone", FIELD_STRING, 0, 1, 64, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 

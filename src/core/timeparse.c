@@ -147,7 +147,7 @@ time_parse_bound(const char *s, int is_upper, amp_usec *out)
 {
 	int	y, m, d;
 
-	if (strlen(s) == 10) {
+	if (strlen(s) == TIME_DATE_LEN) {
 		if (parse_date(s, &y, &m, &d))
 			return (-1);
 		*out = time_days_from_civil(y, m, d) * TIME_USEC_PER_DAY;

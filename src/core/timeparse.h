@@ -48,6 +48,8 @@ int	time_parse_bound(const char *, int is_upper, amp_usec *);
  * times in [TIME_MIN, TIME_END) render as RFC 3339.
  */
 #define TIME_TEXT_LEN	32
+/* The length of a date "YYYY-MM-DD", a bound of whole days. */
+#define TIME_DATE_LEN	10
 void	time_format(amp_usec, char *, size_t);
 
 int64_t	time_days_from_civil(int64_t y, unsigned m, unsigned d);

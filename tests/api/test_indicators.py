@@ -4,6 +4,7 @@ divergence, tenant isolation, and a property test against a Python
 reference of shared/INDICATORS.md."""
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -491,7 +492,8 @@ def test_series_buckets_equal_their_own_windows(api):
             for b in doc["buckets"]:
                 alone = indicators(api, **params, **{"from": b["window"]["from"],
                                                      "to": b["window"]["to"]})
-                del alone["channel"], alone["campaign"]
+                assert alone["timezone"] == doc["timezone"] == "UTC"
+                del alone["channel"], alone["campaign"], alone["timezone"]
                 flag = b.pop("divergence")
                 assert isinstance(flag, bool)
                 assert b == alone
@@ -610,8 +612,22 @@ EPS = 1e-9
 MEMBERS = ["m1", "m2", "m3"]
 CHANNELS = ["forum", "slack"]
 CAMPAIGNS = {"cpoints": "points", "cnone": "none"}
-START = dt.date(2025, 1, 24)   # 14 days across a month boundary
 SPAN = 14
+# 14 days across a month boundary and DST changes: Los Angeles springs
+# forward on 2025-03-09; Berlin on 2025-03-30; Lord Howe moves back half
+# an hour on 2025-04-06; Kathmandu is UTC+05:45 all year.
+STARTS = [dt.date(2025, 2, 24), dt.date(2025, 3, 25)]
+ZONES = ["UTC", "America/Los_Angeles", "Europe/Berlin", "Australia/Lord_Howe",
+         "Asia/Kathmandu"]
+
+
+def day_start(day, zone):
+    """The instant local day `day` starts in `zone`."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone))
+
+
+def local_day(instant, zone):
+    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 def signal(e):
@@ -632,7 +648,7 @@ def resolve(e):
     if "rewarded" not in s:
         s["rewarded"] = incentive is not None and incentive not in ("none", "recognition")
     s.setdefault("beneficiary", "self")
-    s["day"] = dt.date.fromisoformat(e["occurred_at"][:10])
+    s["instant"] = dt.datetime.fromisoformat(e["occurred_at"])
     return s
 
 
@@ -650,9 +666,16 @@ def ref_mean(parts, events):
     return sum(vals) / len(vals), None
 
 
-def reference(stored, start, days, channel=None, campaign=None, kpis=None):
-    """shared/INDICATORS.md over the events the test knows are stored."""
+def reference(stored, start, days, channel=None, campaign=None, kpis=None, zone="UTC"):
+    """shared/INDICATORS.md over the events the test knows are stored: the
+    window is `days` local days of `zone` from local day `start`."""
     end, mid = start + dt.timedelta(days=days), start + dt.timedelta(days=days // 2)
+    t0, t1 = day_start(start, zone), day_start(end, zone)
+    # Real elapsed time: aware datetimes of one zone subtract as wall time.
+    elapsed = (t1.astimezone(dt.timezone.utc) - t0.astimezone(dt.timezone.utc)
+               ).total_seconds() / 86400
+    for e in stored:
+        e["day"] = local_day(e["instant"], zone)
     w = [e for e in stored if start <= e["day"] < end
          and (channel is None or e["channel"] == channel)
          and (campaign is None or e.get("campaign") == campaign)]
@@ -685,8 +708,8 @@ def reference(stored, start, days, channel=None, campaign=None, kpis=None):
     if kpis:
         atts = []
         for target, period, direction, values in kpis:
-            actual = sum(v for v, d in values if start <= d < end)
-            expected = target * days / PERIOD_DAYS[period]
+            actual = sum(v for v, t in values if t0 <= t < t1)
+            expected = target * elapsed / PERIOD_DAYS[period]
             if direction == "higher":
                 atts.append(min(actual / expected, 1.5))
             else:
@@ -702,7 +725,8 @@ def reference(stored, start, days, channel=None, campaign=None, kpis=None):
     else:
         state = "purpose_led" if amp >= 0.5 - EPS else "disengaged"
     return {"a": a, "p": p, "x": x, "q": q, "l": l_, "m": (mv, mr), "amp": (amp, ampr, parts),
-            "r": r, "state": state,
+            "r": r, "state": state, "zone": zone, "elapsed": elapsed,
+            "window": (t0, t1),
             "counts": {"events": n, "active": len(active), "contributions": len(contrib),
                        "free_choice": sum(e["initiative"] == "self" and not e["rewarded"]
                                           and e.get("campaign") is None for e in active)}}
@@ -716,6 +740,11 @@ def same_share(got, want):
 
 
 def assert_matches(doc, ref):
+    assert doc["timezone"] == ref["zone"]
+    # Answers print numbers to 10 significant digits.
+    assert abs(doc["window"]["days"] - ref["elapsed"]) < 1e-8, (doc["window"], ref["elapsed"])
+    assert [dt.datetime.fromisoformat(doc["window"][k]) for k in ("from", "to")] == list(
+        ref["window"])
     assert doc["counts"] == ref["counts"]
     for key, name in (("a", "autonomy"), ("p", "purpose"), ("x", "extrinsic_pressure")):
         same_share(doc[name], ref[key])
@@ -749,15 +778,16 @@ ingest_strategy = st.tuples(
     st.just("ingest"), st.lists(event_strategy, min_size=3, max_size=25),
     st.lists(st.tuples(st.integers(0, 10 ** 6), event_strategy), max_size=4))
 step_strategy = st.one_of(
-    ingest_strategy, st.tuples(st.just("erase"), st.sampled_from(MEMBERS + ["ghost"])))
+    ingest_strategy, st.tuples(st.just("erase"), st.sampled_from(MEMBERS + ["ghost"])),
+    st.tuples(st.just("zone"), st.sampled_from(ZONES)))
 
 view_strategy = st.tuples(st.integers(0, SPAN - 1), st.integers(1, SPAN),
                           st.sampled_from([None] + CHANNELS),
                           st.sampled_from([None] + sorted(CAMPAIGNS)))
 
 
-def payload(eid, e):
-    day = START + dt.timedelta(days=e["day"])
+def payload(eid, e, start):
+    day = start + dt.timedelta(days=e["day"])
     out = {k: v for k, v in e.items() if k not in ("day", "hour")}
     out.update(id=eid, action="act", occurred_at=f"{day.isoformat()}T{e['hour']:02d}:17:00Z")
     return out
@@ -766,26 +796,33 @@ def payload(eid, e):
 @settings(max_examples=60, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(first=ingest_strategy, steps=st.lists(step_strategy, min_size=1, max_size=5),
-       view=view_strategy,
+       view=view_strategy, start_day=st.sampled_from(STARTS), zone=st.sampled_from(ZONES),
        kpi=st.one_of(st.none(), st.tuples(st.sampled_from(sorted(PERIOD_DAYS)),
                                           st.sampled_from(["higher", "lower"]),
                                           st.lists(st.tuples(st.integers(0, 20),
                                                              st.integers(-2, SPAN + 1)),
                                                    max_size=3))))
 def test_property_rollups_and_indicators_match_a_reference(service, spec, db, first, steps,
-                                                            view, kpi):
+                                                            view, start_day, zone, kpi):
+    """Any mix of batches, resends, erasures and changes of the org's time
+    zone keeps the rollups exact, and the indicators of any window equal
+    the reference's over the org's local days."""
+    START = start_day
     org = "p-" + uuid.uuid4().hex[:12]
     api = Client(service.url, spec, make_token(org=org))
+    if zone != "UTC":
+        assert api.put("/v1/settings", json={"timezone": zone}).json()["timezone"] == zone
     for cid, incentive in CAMPAIGNS.items():
         put_campaign(api, cid, incentive)
     kpis = None
     if kpi is not None:
         period, direction, obs = kpi
         put_kpi(api, "k", 10, period, direction)
-        values = [(v, START + dt.timedelta(days=d)) for v, d in obs]
+        values = [(v, dt.datetime.combine(START + dt.timedelta(days=d), dt.time(6),
+                                          tzinfo=dt.timezone.utc)) for v, d in obs]
         if values:
-            post_results(api, *[(f"r{i}", "k", v, f"{d.isoformat()}T06:00:00Z")
-                                for i, (v, d) in enumerate(values)])
+            post_results(api, *[(f"r{i}", "k", v, t.isoformat().replace("+00:00", "Z"))
+                                for i, (v, t) in enumerate(values)])
         kpis = [(10, period, direction, values)]
 
     stored, sent, fresh = {}, [], 0
@@ -799,11 +836,11 @@ def test_property_rollups_and_indicators_match_a_reference(service, spec, db, fi
                 if sent and sent[index % len(sent)] not in ids:
                     eid = sent[index % len(sent)]
                     ids.add(eid)
-                    batch.append(payload(eid, e))
+                    batch.append(payload(eid, e, START))
             for e in new:
                 fresh += 1
                 sent.append(f"x{fresh}")
-                batch.append(payload(f"x{fresh}", e))
+                batch.append(payload(f"x{fresh}", e, START))
             accepted = 0
             for item in batch:
                 if item["id"] not in stored:
@@ -812,6 +849,10 @@ def test_property_rollups_and_indicators_match_a_reference(service, spec, db, fi
             r = api.post("/v1/events", json={"events": batch})
             assert r.status_code == 200, r.text
             assert r.json() == {"accepted": accepted, "duplicates": len(batch) - accepted}
+        elif step[0] == "zone":
+            zone = step[1]
+            r = api.put("/v1/settings", json={"timezone": zone})
+            assert r.status_code == 200 and r.json()["timezone"] == zone, r.text
         else:
             member = step[1]
             assert api.delete(f"/v1/members/{member}").status_code == 204
@@ -821,9 +862,9 @@ def test_property_rollups_and_indicators_match_a_reference(service, spec, db, fi
         events = list(stored.values())
         doc = indicators(api, **{"from": START.isoformat(),
                                  "to": (START + dt.timedelta(days=SPAN - 1)).isoformat()})
-        assert_matches(doc, reference(events, START, SPAN, kpis=kpis))
+        assert_matches(doc, reference(events, START, SPAN, kpis=kpis, zone=zone))
         f = START + dt.timedelta(days=start)
         doc = indicators(api, channel=channel, campaign=campaign,
                          **{"from": f.isoformat(),
                             "to": (f + dt.timedelta(days=length - 1)).isoformat()})
-        assert_matches(doc, reference(events, f, length, channel, campaign, kpis))
+        assert_matches(doc, reference(events, f, length, channel, campaign, kpis, zone))

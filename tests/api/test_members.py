@@ -186,7 +186,7 @@ def snapshot(api, db, org):
            "members": {m: api.get(member_path(m)).json() for m in ("m1", "m2", "m3", "gone")}}
     with db.cursor() as cur:
         # Fold pending member-log rows so the stored rows are comparable.
-        cur.execute("SELECT amp.compact_rollups(NULL)")
+        cur.execute("SELECT amp.fold_member_log(%s, NULL)", (org,))
         cur.execute("SELECT day, channel, campaign, events, active, active_self, "
                     "active_pressure, contrib, contrib_giving, free_choice FROM amp.day_stats "
                     "WHERE org_id = %s ORDER BY 1, 2, 3", (org,))

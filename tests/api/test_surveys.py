@@ -356,7 +356,7 @@ def test_summary_scores_reliability_and_rai(api):
 
 def test_min_group_setting(api, org):
     r = api.get("/v1/settings")
-    assert r.json() == {"survey_min_group": 5, "updated_at": None}
+    assert r.json() == {"survey_min_group": 5, "timezone": "UTC", "updated_at": None}
     for bad in (2, 0, 4.5, "5"):
         r = api.put("/v1/settings", json={"survey_min_group": bad})
         assert r.status_code == 422

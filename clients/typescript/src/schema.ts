@@ -527,8 +527,9 @@ export interface paths {
          *     nothing is stored. 404 when the org has no campaign with this id
          *     (another org's campaign included).
          *
-         *     **Windows, in whole UTC days.** The campaign runs from the start
-         *     of the UTC day of `starts_at` to the end of the UTC day of
+         *     **Windows, in whole days of the org's time zone.** The campaign
+         *     runs from the start of the local day of `starts_at` to the end of
+         *     the local day of
          *     `ends_at` (`windows.during`; for a campaign without `ends_at`,
          *     until the start of today). With L = `window_days` (default: the
          *     campaign's length in days, at most 28), `windows.pre` is the L
@@ -656,14 +657,14 @@ export interface paths {
          *     every read from the data as they are now; 404 when the org has no
          *     belief with this id (another org's belief included).
          *
-         *     **Change point, in whole UTC days.** `change_point` is the start
-         *     of the UTC day of `at`, or of the campaign's `starts_at` as the
+         *     **Change point, in whole days of the org's time zone.**
+         *     `change_point` is the start of the local day of `at`, or of the campaign's `starts_at` as the
          *     campaign is now (a campaign moved later moves the belief). That
          *     day is the first day of the after side.
          *
          *     **Daily values.** Each side has up to `window_days` days: the
          *     `window_days` days before the change point, and the `window_days`
-         *     days from it on. Only complete UTC days that have already ended
+         *     days from it on. Only complete local days that have already ended
          *     count: today, still in progress, and days to come are left out,
          *     so the after side fills up as time passes. A day's value is the
          *     indicator computed over that one day, as `GET /v1/indicators`
@@ -737,12 +738,14 @@ export interface paths {
          *     one window. Every indicator comes with the counts it rests on, or is
          *     `null` with a `reason`; never a made-up 0.
          *
-         *     **Window.** Indicators are computed over whole UTC days: `from` is
-         *     floored to the midnight before it and `to` is raised to the next
+         *     **Window.** Indicators are computed over whole days of the org's
+         *     time zone (`timezone`, echoed in the answer): `from` is floored to
+         *     the local midnight before it and `to` is raised to the next local
          *     midnight (an instant already at midnight stays), and the window
-         *     actually used is echoed in `window` with its length in `days`. The
-         *     defaults (the 30 days before now) therefore normally cover 31 UTC
-         *     days. The requested `to − from` may be at most 400 days, else 400;
+         *     actually used is echoed in `window` with its length in `days`, real
+         *     elapsed time (a day of a DST change is 23 or 25 hours, so `days`
+         *     can be fractional; KPI `expected` scales with it). The defaults
+         *     (the 30 days before now) therefore normally cover 31 days. The requested `to − from` may be at most 400 days, else 400;
          *     widened to whole days it can cover 401. `from` not before `to`, or a
          *     date that does not parse, is a 400 too.
          *
@@ -753,7 +756,7 @@ export interface paths {
          *     are not split by the filters. A `campaign` the org does not have is
          *     a 400; a `channel` without events simply has no data.
          *
-         *     **Definitions** (UTC, events whose `occurred_at` is in the window):
+         *     **Definitions** (events whose `occurred_at` is in the window):
          *     - *active* events are those of kind `react`, `create` or
          *       `contribute` (`consume` is passive; `convert` is a result);
          *       *contributions* are kinds `create` and `contribute`; a
@@ -835,9 +838,10 @@ export interface paths {
         };
         /**
          * The indicators per day, week or month, with the divergence flag
-         * @description The window (widened to whole UTC days and limited exactly as for
-         *     `GET /v1/indicators`) cut into buckets: UTC days, ISO weeks
-         *     (Monday 00:00 UTC to the next Monday) or calendar months, the first
+         * @description The window (widened to whole days of the org's time zone and
+         *     limited exactly as for `GET /v1/indicators`) cut into buckets of
+         *     the org's calendar: local days, ISO weeks (Monday 00:00 local to
+         *     the next Monday) or calendar months, the first
          *     and last clipped to the window, in time order. Each bucket carries
          *     the indicators of `GET /v1/indicators` computed over that bucket
          *     alone: its mastery halves split the bucket (so daily buckets have
@@ -853,7 +857,7 @@ export interface paths {
          *     design choice.
          *
          *     At most 400 buckets: a daily series over a window that covers 401
-         *     UTC days is a 400 naming `interval`. An `interval` other than
+         *     days is a 400 naming `interval`. An `interval` other than
          *     `day`, `week` or `month` is a 400, as is a `campaign` the org does
          *     not have.
          */
@@ -1058,7 +1062,9 @@ export interface components {
         Timestamp: string;
         /**
          * @description RFC 3339 timestamp with offset (`2026-11-01T08:00:00+01:00`, up to 9
-         *     fractional digits), or a date `YYYY-MM-DD` (UTC). The date must exist
+         *     fractional digits), an exact instant, or a date `YYYY-MM-DD`, a day
+         *     of the org's time zone (`timezone` in the settings, UTC by
+         *     default). The date must exist
          *     and the time be at most 23:59:59; anything else is a 400 naming the
          *     parameter. Declared as a plain string with a pattern (not a format)
          *     so that generated clients type it as the string it is sent as.
@@ -1449,19 +1455,38 @@ export interface components {
         SettingsInput: {
             /** @description The anonymity minimum of survey summaries. Default 5, never below 3. */
             survey_min_group?: number;
+            /**
+             * @description The org's time zone, whose calendar days every indicator,
+             *     series, belief and campaign impact uses. Default `UTC`. A name
+             *     the database does not know is a 422 pointing at `/timezone`.
+             *     Changing it re-derives the org's rollups by the new days in the
+             *     same transaction: events arriving meanwhile wait for it and are
+             *     never lost, and reads see the old days or the new ones, never a
+             *     mix.
+             */
+            timezone?: components["schemas"]["TimeZone"];
         };
         Settings: {
             survey_min_group: number;
+            timezone: components["schemas"]["TimeZone"];
             /** @description The last PUT; `null` while the defaults were never changed. */
             updated_at: components["schemas"]["Timestamp"] | null;
         };
         /**
+         * @description An IANA time zone name (`America/Los_Angeles`, `Europe/Berlin`,
+         *     `Asia/Kathmandu`, `UTC`). Its calendar is the org's: a day runs
+         *     from local midnight to local midnight (23 or 25 hours across a DST
+         *     change), weeks start on Monday 00:00 local, months on the 1st.
+         * @example Europe/Berlin
+         */
+        TimeZone: string;
+        /**
          * Format: date-time
-         * @description The start of a UTC day (midnight, UTC).
+         * @description The start of a day in the org's time zone (local midnight), as a UTC instant; midnight UTC for an org in UTC.
          * @example 2026-03-01T00:00:00Z
          */
         DayStart: string;
-        /** @description Whole UTC days `[from, to)`. */
+        /** @description Whole days of the org's time zone, `[from, to)`. */
         DaySpan: {
             from: components["schemas"]["DayStart"];
             to: components["schemas"]["DayStart"];
@@ -1487,6 +1512,8 @@ export interface components {
          *     computed are null, never a made-up 0.
          */
         CampaignImpact: {
+            /** @description The org's time zone whose days the windows are. */
+            timezone: components["schemas"]["TimeZone"];
             campaign: components["schemas"]["Campaign"];
             /** @description Length L of the pre and post windows, in days. */
             window_days: number;
@@ -1494,7 +1521,7 @@ export interface components {
                 /** @description The L days before the campaign. */
                 pre: components["schemas"]["DaySpan"];
                 /**
-                 * @description The UTC days the campaign ran: from the start of the day of
+                 * @description The days (of the org's time zone) the campaign ran: from the start of the day of
                  *     `starts_at` to the end of the day of `ends_at` (without
                  *     `ends_at`, to the start of today; at least one day).
                  */
@@ -1506,7 +1533,7 @@ export interface components {
                 /** @description The L days after the campaign. */
                 post: components["schemas"]["DaySpan"];
             };
-            /** @description The campaign has an `ends_at` and its post window has ended (by the start of today, UTC). */
+            /** @description The campaign has an `ends_at` and its post window has ended (by the start of today in the org's time zone). */
             post_complete: boolean;
             groups: {
                 /** @description Members with an event attributed to the campaign while it ran. */
@@ -1613,7 +1640,7 @@ export interface components {
             indicator: components["schemas"]["BeliefIndicator"];
             /**
              * Format: date-time
-             * @description The change point, RFC 3339 with offset; its UTC day is the first day of the after side. May be in the future.
+             * @description The change point, RFC 3339 with offset; its day in the org's time zone is the first day of the after side. May be in the future.
              */
             at: string;
             expect: components["schemas"]["Expectation"];
@@ -1668,6 +1695,8 @@ export interface components {
         };
         /** @description A stored belief with its evaluation as of now. Exactly one of `at` and `campaign` is set. */
         Belief: {
+            /** @description The org's time zone whose days are compared. */
+            timezone: components["schemas"]["TimeZone"];
             /** @description Assigned by the service. */
             id: string;
             statement: string;
@@ -1798,17 +1827,19 @@ export interface components {
             /** @description Active events with `initiative` `self`, not `rewarded`, without a campaign. */
             free_choice: number;
         };
-        /** @description The window used, in whole UTC days. */
+        /** @description The window used, in whole days of the org's time zone. */
         IndicatorWindow: {
-            /** @description Midnight UTC, included. */
+            /** @description Local midnight, as a UTC instant; included. */
             from: components["schemas"]["Timestamp"];
-            /** @description Midnight UTC, excluded. */
+            /** @description Local midnight, as a UTC instant; excluded. */
             to: components["schemas"]["Timestamp"];
-            /** @description `to − from` in days. */
+            /** @description `to − from` in days of real elapsed time: a DST day counts 23/24 or 25/24. */
             days: number;
         };
         /** @description The indicators of one window, with the filters echoed. */
         Indicators: {
+            /** @description The org's time zone whose days the window is. */
+            timezone: components["schemas"]["TimeZone"];
             window: components["schemas"]["IndicatorWindow"];
             /** @description A = active events with `initiative` `self` / active events. */
             autonomy: components["schemas"]["Share"];
@@ -1854,9 +1885,11 @@ export interface components {
             divergence: boolean;
         };
         IndicatorSeries: {
+            /** @description The org's time zone whose days, weeks and months the buckets are. */
+            timezone: components["schemas"]["TimeZone"];
             /** @enum {string} */
             interval: "day" | "week" | "month";
-            /** @description The whole window, in whole UTC days. */
+            /** @description The whole window, in whole days of the org's time zone. */
             window: {
                 from: components["schemas"]["Timestamp"];
                 to: components["schemas"]["Timestamp"];
@@ -2172,14 +2205,16 @@ export interface components {
         Cursor: string;
         /**
          * @description Start of the window, included: RFC 3339 timestamp with offset, or
-         *     `YYYY-MM-DD` for the start of that day (UTC). Default: 30 days before
+         *     `YYYY-MM-DD` for the start of that day in the org's time zone.
+         *     Default: 30 days before
          *     `to`. Must be before `to`.
          * @example 2026-11-01
          */
         From: components["schemas"]["WindowBound"];
         /**
          * @description End of the window, excluded: RFC 3339 timestamp with offset, or
-         *     `YYYY-MM-DD` for the end of that day (the next midnight, UTC).
+         *     `YYYY-MM-DD` for the end of that day (the next midnight in the
+         *     org's time zone).
          *     Default: now.
          * @example 2026-11-30
          */
@@ -2381,14 +2416,16 @@ export interface operations {
                 campaign?: string;
                 /**
                  * @description Start of the window, included: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the start of that day (UTC). Default: 30 days before
+                 *     `YYYY-MM-DD` for the start of that day in the org's time zone.
+                 *     Default: 30 days before
                  *     `to`. Must be before `to`.
                  * @example 2026-11-01
                  */
                 from?: components["parameters"]["From"];
                 /**
                  * @description End of the window, excluded: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the end of that day (the next midnight, UTC).
+                 *     `YYYY-MM-DD` for the end of that day (the next midnight in the
+                 *     org's time zone).
                  *     Default: now.
                  * @example 2026-11-30
                  */
@@ -3211,14 +3248,16 @@ export interface operations {
                 instrument?: components["schemas"]["Key"];
                 /**
                  * @description Start of the window, included: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the start of that day (UTC). Default: 30 days before
+                 *     `YYYY-MM-DD` for the start of that day in the org's time zone.
+                 *     Default: 30 days before
                  *     `to`. Must be before `to`.
                  * @example 2026-11-01
                  */
                 from?: components["parameters"]["From"];
                 /**
                  * @description End of the window, excluded: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the end of that day (the next midnight, UTC).
+                 *     `YYYY-MM-DD` for the end of that day (the next midnight in the
+                 *     org's time zone).
                  *     Default: now.
                  * @example 2026-11-30
                  */
@@ -3276,6 +3315,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "survey_min_group": 5,
+                     *       "timezone": "UTC",
                      *       "updated_at": null
                      *     }
                      */
@@ -3301,7 +3341,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "survey_min_group": 8
+                 *       "survey_min_group": 8,
+                 *       "timezone": "America/Los_Angeles"
                  *     }
                  */
                 "application/json": components["schemas"]["SettingsInput"];
@@ -3317,6 +3358,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "survey_min_group": 8,
+                     *       "timezone": "America/Los_Angeles",
                      *       "updated_at": "2026-03-02T10:00:00.000000Z"
                      *     }
                      */
@@ -3366,6 +3408,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "timezone": "UTC",
                      *       "campaign": {
                      *         "id": "spring-points",
                      *         "name": "Spring points drive",
@@ -3494,6 +3537,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "b-0a71e2c4d9b84f36a1c55e0f2d9b3c71",
+                     *           "timezone": "UTC",
                      *           "statement": "The points drive will make activity feel less self-chosen.",
                      *           "indicator": "autonomy",
                      *           "at": null,
@@ -3563,6 +3607,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "timezone": "UTC",
                      *       "id": "b-3f0c9a5e61d24b7fa0d2c8e19b7a4410",
                      *       "statement": "Since the mentoring programme started, members help each other more on their own.",
                      *       "indicator": "free_choice_rate",
@@ -3636,6 +3681,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "timezone": "UTC",
                      *       "id": "b-3f0c9a5e61d24b7fa0d2c8e19b7a4410",
                      *       "statement": "Since the mentoring programme started, members help each other more on their own.",
                      *       "indicator": "free_choice_rate",
@@ -3703,14 +3749,16 @@ export interface operations {
                 campaign?: components["parameters"]["CampaignFilter"];
                 /**
                  * @description Start of the window, included: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the start of that day (UTC). Default: 30 days before
+                 *     `YYYY-MM-DD` for the start of that day in the org's time zone.
+                 *     Default: 30 days before
                  *     `to`. Must be before `to`.
                  * @example 2026-11-01
                  */
                 from?: components["parameters"]["From"];
                 /**
                  * @description End of the window, excluded: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the end of that day (the next midnight, UTC).
+                 *     `YYYY-MM-DD` for the end of that day (the next midnight in the
+                 *     org's time zone).
                  *     Default: now.
                  * @example 2026-11-30
                  */
@@ -3764,14 +3812,16 @@ export interface operations {
                 campaign?: components["parameters"]["CampaignFilter"];
                 /**
                  * @description Start of the window, included: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the start of that day (UTC). Default: 30 days before
+                 *     `YYYY-MM-DD` for the start of that day in the org's time zone.
+                 *     Default: 30 days before
                  *     `to`. Must be before `to`.
                  * @example 2026-11-01
                  */
                 from?: components["parameters"]["From"];
                 /**
                  * @description End of the window, excluded: RFC 3339 timestamp with offset, or
-                 *     `YYYY-MM-DD` for the end of that day (the next midnight, UTC).
+                 *     `YYYY-MM-DD` for the end of that day (the next midnight in the
+                 *     org's time zone).
                  *     Default: now.
                  * @example 2026-11-30
                  */
@@ -3791,6 +3841,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "timezone": "UTC",
                      *       "interval": "week",
                      *       "window": {
                      *         "from": "2026-01-01T00:00:00Z",

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Sustained ingest with dashboards polling (bench/sections/sustained.sh).
+
+    bench/sustained.py BASE TOKEN BATCH_DIR NBATCHES OWNER_URL ORG
+        [--conns 4] [--dashboards 4] [--quiet 20] [--secs 600]
+        [--from DATE --to DATE]
+
+Phases, one org, one run:
+  quiet    the dashboards poll for --quiet seconds, nothing else runs
+  ingest   --conns connections post the batches flat out for --secs
+           seconds (or until the batches run out) while the dashboards
+           poll; the clock stops when the member log of the org is empty
+           again, so every bit of rollup work is inside it
+  settle   the dashboards poll on; the time until a read is back under
+           the quiet p95 (and the log empty) is the settling time
+A dashboard is a loop of GET /v1/indicators over the window and GET
+/v1/indicators/series?interval=week over the same window. Prints one line
+of key=value figures; latencies in ms. Standard library only (and psql).
+"""
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+
+def pct(xs, p):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+class Conn:
+    def __init__(self, base, token):
+        u = urlsplit(base)
+        self.c = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+        self.h = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+
+    def call(self, method, path, body=None):
+        try:
+            self.c.request(method, path, body=body, headers=self.h)
+            r = self.c.getresponse()
+            data = r.read()
+            return r.status, data
+        except (OSError, http.client.HTTPException):
+            self.c.close()
+            return 0, b""
+
+
+def log_rows(owner_url, org):
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", owner_url, "-c",
+                          "SELECT count(*) FROM amp.member_log_batch WHERE org_id = '%s'" % org],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("base")
+    ap.add_argument("token")
+    ap.add_argument("batches")
+    ap.add_argument("nbatches", type=int)
+    ap.add_argument("owner_url")
+    ap.add_argument("org")
+    ap.add_argument("--conns", type=int, default=4)
+    ap.add_argument("--dashboards", type=int, default=4)
+    ap.add_argument("--quiet", type=float, default=20)
+    ap.add_argument("--secs", type=float, default=600)
+    ap.add_argument("--from", dest="frm", default="2024-10-03")
+    ap.add_argument("--to", default="2024-12-31")
+    a = ap.parse_args()
+
+    paths = ["/v1/indicators?from=%s&to=%s" % (a.frm, a.to),
+             "/v1/indicators/series?interval=week&from=%s&to=%s" % (a.frm, a.to)]
+    phase = ["quiet"]
+    reads = {"quiet": [], "ingest": [], "settle": []}
+    failed = {"quiet": 0, "ingest": 0, "settle": 0}
+    settle_marks = []           # (t, ms) of settle-phase reads
+    stop = threading.Event()
+    first_failure = []
+
+    def dashboard():
+        c = Conn(a.base, a.token)
+        i = 0
+        while not stop.is_set():
+            p = phase[0]
+            t0 = time.monotonic()
+            status, body = c.call("GET", paths[i % len(paths)])
+            t1 = time.monotonic()
+            ms = (t1 - t0) * 1000
+            if status == 200:
+                reads[p].append(ms)
+                if p == "settle":
+                    settle_marks.append((t1, ms))
+            else:
+                failed[p] += 1
+                if not first_failure:
+                    first_failure.append("%s %s" % (status, body[:200]))
+            i += 1
+
+    dash = [threading.Thread(target=dashboard) for _ in range(a.dashboards)]
+    for t in dash:
+        t.start()
+    time.sleep(a.quiet)
+    quiet_p95 = pct(reads["quiet"], 95)
+
+    # Ingest flat out.
+    phase[0] = "ingest"
+    next_batch = [0]
+    lock = threading.Lock()
+    accepted = [0]
+    bad = [0]
+    deadline = time.monotonic() + a.secs
+
+    def writer():
+        c = Conn(a.base, a.token)
+        while time.monotonic() < deadline:
+            with lock:
+                k = next_batch[0]
+                next_batch[0] += 1
+            if k >= a.nbatches:
+                return
+            with open(os.path.join(a.batches, "%05d.json" % k), "rb") as f:
+                body = f.read()
+            status, data = c.call("POST", "/v1/events", body)
+            if status == 200:
+                accepted[0] += json.loads(data)["accepted"]
+            else:
+                bad[0] += 1
+
+    t_start = time.monotonic()
+    ws = [threading.Thread(target=writer) for _ in range(a.conns)]
+    for t in ws:
+        t.start()
+    for t in ws:
+        t.join()
+    t_posted = time.monotonic()
+    # The rollup work left behind is part of the ingest.
+    while log_rows(a.owner_url, a.org) > 0:
+        time.sleep(0.1)
+    t_folded = time.monotonic()
+
+    phase[0] = "settle"
+    t_settle0 = time.monotonic()
+    settled = None
+    while time.monotonic() - t_settle0 < 60:
+        time.sleep(0.2)
+        recent = [ms for t, ms in settle_marks if t > t_settle0]
+        if recent and recent[-1] <= quiet_p95:
+            settled = settle_marks[-1][0] - t_posted
+            break
+    stop.set()
+    for t in dash:
+        t.join()
+
+    figures = {
+        "accepted": accepted[0], "bad_posts": bad[0],
+        "post_secs": round(t_posted - t_start, 2),
+        "fold_tail_secs": round(t_folded - t_posted, 2),
+        "eps": round(accepted[0] / (t_folded - t_start), 1),
+        "quiet_n": len(reads["quiet"]), "quiet_p50": round(pct(reads["quiet"], 50), 1),
+        "quiet_p95": round(quiet_p95, 1),
+        "ingest_n": len(reads["ingest"]), "ingest_p50": round(pct(reads["ingest"], 50), 1),
+        "ingest_p95": round(pct(reads["ingest"], 95), 1),
+        "failed_reads": failed["quiet"] + failed["ingest"] + failed["settle"],
+        "settle_secs": round(settled, 2) if settled is not None else -1,
+    }
+    print("SUSTAINED " + " ".join("%s=%s" % kv for kv in figures.items()))
+    if first_failure:
+        print("first failed read: " + first_failure[0], file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
