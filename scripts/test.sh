@@ -51,7 +51,8 @@ run_unit() {
 
 npm_ci() {
 	[ -x node_modules/.bin/redocly ] && [ -x node_modules/.bin/tsc ] &&
-	    [ -x node_modules/.bin/openapi-typescript ] && return 0
+	    [ -x node_modules/.bin/openapi-typescript ] &&
+	    [ -f node_modules/playwright-core/package.json ] && return 0
 	npm ci --no-audit --no-fund --loglevel=error >/dev/null
 }
 
@@ -108,6 +109,8 @@ run_fuzz() {
 }
 
 run_api() {
+	# The browser test drives Chromium with playwright-core.
+	npm_ci || { echo "api: npm ci failed" >&2; failed=$((failed + 1)); return; }
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
 	    --junitxml="$out/api.xml"
 	local rc=$?
