@@ -879,8 +879,9 @@ export interface paths {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
@@ -2162,8 +2163,9 @@ export interface components {
         CampaignFilter: string;
         /**
          * @description The member id as events carry it: 1–128 characters (Unicode code
-         *     points), no control characters, percent-encoded in the path (`/` as
-         *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+         *     points) of valid UTF-8, no control characters, percent-encoded in
+         *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+         *     Anything else is a 400 naming `id`.
          * @example m-7f3a9c21
          */
         Member: string;
@@ -3908,8 +3910,9 @@ export interface operations {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
@@ -3988,8 +3991,9 @@ export interface operations {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
