@@ -10,9 +10,10 @@ for group in "$@"; do
 	build)	pkgs+=(kore libjansson-dev libjwt-dev libpq-dev zlib1g-dev
 		    build-essential patch dpkg-dev pkg-config ca-certificates) ;;
 	db)	pkgs+=(postgresql-15 postgresql-client-15) ;;
+	# chromium: the browser test of CORS (tests/browser, playwright-core).
 	test)	pkgs+=(libcmocka-dev python3-pytest python3-requests
 		    python3-jsonschema python3-jwt python3-hypothesis
-		    python3-psycopg2 python3-yaml openssl) ;;
+		    python3-psycopg2 python3-yaml openssl chromium) ;;
 	# libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev,
 	# which the clang package does not pull in.
 	fuzz)	pkgs+=(clang libclang-rt-14-dev) ;;

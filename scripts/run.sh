@@ -24,6 +24,11 @@ fi
 scripts/migrate.sh "$migrate_url"
 scripts/build.sh
 
+# DEVELOPMENT DEFAULT ONLY: a front end's dev server on port 5173 (Vite's)
+# may call the API from the browser. Set AMP_CORS_ORIGINS to change it
+# (empty: no origin).
+export AMP_CORS_ORIGINS=${AMP_CORS_ORIGINS-http://localhost:5173,http://127.0.0.1:5173}
+
 serving() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -67,6 +72,7 @@ token=$(scripts/token.sh demo "events:write events:read indicators:read surveys:
 cat <<MSG
 
 ampmeter serves on http://${AMP_BIND:-127.0.0.1}:$PORT  (Ctrl-C stops it)
+Browsers may call it from: ${AMP_CORS_ORIGINS:-no other origin}
 Development token for org "demo", every scope, valid 24 h:
 
   export TOKEN=$token

@@ -25,7 +25,7 @@ npm_ci() {
 	[ -x node_modules/.bin/redocly ] && [ -x node_modules/.bin/tsc ] &&
 	    [ -x node_modules/.bin/openapi-typescript ] &&
 	    [ -f node_modules/@octokit/webhooks-examples/package.json ] &&
-	    return 0
+	    [ -f node_modules/playwright-core/package.json ] && return 0
 	npm ci --no-audit --no-fund --loglevel=error >/dev/null
 }
 

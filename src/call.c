@@ -177,7 +177,10 @@ call_read(struct http_request *req)
  * Database trouble is 503 with Retry-After so clients retry: an
  * unreachable server, a dropped pooled connection, a full queue, a
  * cancelled or serialization-failed statement, or a schema not yet
- * migrated. Anything else is a bug of ours: 500, logged, no detail out.
+ * migrated. A statement cancelled by statement_timeout (the request
+ * deadline, set in ampmeter.c) says so, as call_expired does when the
+ * deadline is noticed here first. Anything else is a bug of ours: 500,
+ * logged, no detail out.
  */
 static int
 call_error(struct http_request *req)
@@ -197,8 +200,10 @@ call_error(struct http_request *req)
 		    state != NULL ? state : "no connection",
 		    call->sql.error != NULL ? call->sql.error : "");
 		metrics_db_unavailable();
-		api_problem(req, 503, "the database is not available; retry "
-		    "shortly", NULL, NULL);
+		api_problem(req, 503, state != NULL &&
+		    strcmp(state, "57014") == 0 ? "the request could not be "
+		    "answered in time; retry shortly" : "the database is not "
+		    "available; retry shortly", NULL, NULL);
 	} else if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0) {
 		api_problem(req, 409, "the request conflicts with a concurrent "
 		    "change; retry", NULL, NULL);

@@ -36,8 +36,9 @@
 #define WINDOW_MAX_DAYS	400
 
 #define IDENT_RULE	"must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
-#define MEMBER_RULE	"must be 1 to 128 characters, without control " \
-			"characters, percent-encoded in the path"
+#define MEMBER_RULE	"must be 1 to 128 characters of valid UTF-8, " \
+			"without control characters, percent-encoded in " \
+			"the path"
 
 /* Every SQL function answers one row: an HTTP status and a JSON body. */
 #define ANSWER		"SELECT status, body::text FROM "

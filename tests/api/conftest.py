@@ -143,6 +143,12 @@ class Client:
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
+    def head(self, path, **kw):
+        return self.request("HEAD", path, **kw)
+
+    def options(self, path, **kw):
+        return self.request("OPTIONS", path, **kw)
+
 
 @pytest.fixture(scope="session")
 def workdir():

@@ -58,9 +58,8 @@ function bearer(token: TokenSource): Middleware {
 
 /**
  * An answer that is not a success. `problem` is the RFC 9457 body the
- * service sent (every error of the API has one), or null for the two
- * answers of the HTTP layer that have no body (411, and 413 for a declared
- * length over 4 MiB).
+ * service sent (every error of the API has one, also those of its HTTP
+ * layer), or null when the answer had none (a 304, or a proxy's own error).
  */
 export class AmpmeterProblem extends Error {
 	readonly status: number;

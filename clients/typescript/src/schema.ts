@@ -57,6 +57,10 @@ export interface paths {
          * Prometheus metrics
          * @description Metrics in the Prometheus text exposition format, version 0.0.4
          *     (`Content-Type: text/plain; version=0.0.4; charset=utf-8`).
+         *
+         *     Public unless the deployment sets `AMP_METRICS_TOKEN`: then it needs
+         *     `Authorization: Bearer <that token>` (not a JWT), and answers 401
+         *     without it.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -76,7 +80,9 @@ export interface paths {
         };
         /**
          * This API description
-         * @description The OpenAPI 3.1 document describing this API, as YAML.
+         * @description The OpenAPI 3.1 document describing this API, as YAML. It has an
+         *     `ETag` and may be revalidated with `If-None-Match` (304); gzip-coded
+         *     when the client accepts it.
          */
         get: operations["getOpenApi"];
         put?: never;
@@ -877,8 +883,9 @@ export interface paths {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
@@ -1025,7 +1032,7 @@ export interface components {
              * @description Identifies the kind of problem; see the table in the API description.
              * @enum {string}
              */
-            type: "urn:ampmeter:problem:bad-request" | "urn:ampmeter:problem:unauthorized" | "urn:ampmeter:problem:forbidden" | "urn:ampmeter:problem:not-found" | "urn:ampmeter:problem:method-not-allowed" | "urn:ampmeter:problem:conflict" | "urn:ampmeter:problem:payload-too-large" | "urn:ampmeter:problem:unsupported-media-type" | "urn:ampmeter:problem:validation" | "urn:ampmeter:problem:internal" | "urn:ampmeter:problem:unavailable";
+            type: "urn:ampmeter:problem:bad-request" | "urn:ampmeter:problem:unauthorized" | "urn:ampmeter:problem:forbidden" | "urn:ampmeter:problem:not-found" | "urn:ampmeter:problem:method-not-allowed" | "urn:ampmeter:problem:conflict" | "urn:ampmeter:problem:request-timeout" | "urn:ampmeter:problem:length-required" | "urn:ampmeter:problem:payload-too-large" | "urn:ampmeter:problem:uri-too-long" | "urn:ampmeter:problem:unsupported-media-type" | "urn:ampmeter:problem:validation" | "urn:ampmeter:problem:too-many-requests" | "urn:ampmeter:problem:request-header-fields-too-large" | "urn:ampmeter:problem:internal" | "urn:ampmeter:problem:unavailable" | "urn:ampmeter:problem:http-version-not-supported";
             /** @description A short summary of the kind of problem. */
             title: string;
             /** @description The HTTP status code. */
@@ -1959,10 +1966,50 @@ export interface components {
     };
     responses: {
         /**
+         * @description The answer is unchanged since the `ETag` sent in `If-None-Match`:
+         *     no body; use the copy kept with that tag. Carries the same `ETag`,
+         *     `Cache-Control` and CORS headers as the 200 would.
+         */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description The caller's organization has used up its request quota (a token
+         *     bucket of `AMP_ORG_BURST` requests refilled at `AMP_ORG_RATE` a
+         *     second, default 400 and 200). Nothing was done; retry after
+         *     `Retry-After` seconds. Other organizations are not affected.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:ampmeter:problem:too-many-requests",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "this organization sends more requests than its limit; retry after the time in Retry-After"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description The request could not be read: malformed JSON (`detail` gives line and
          *     column), an invalid or unknown query parameter or an invalid path
-         *     parameter (`errors[].parameter` names it), or a `Transfer-Encoding`
-         *     header (chunked bodies are refused).
+         *     parameter (`errors[].parameter` names it), or — answered by the HTTP
+         *     layer, which then closes the connection — ambiguous framing (any
+         *     `Transfer-Encoding`, a repeated or malformed `Content-Length`, a body
+         *     on GET, HEAD, DELETE or OPTIONS, bytes after the request, more than
+         *     23 header lines, a malformed request line; see the API description).
          */
         BadRequest: {
             headers: {
@@ -1972,7 +2019,13 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The bearer token is missing, malformed, badly signed, expired or not yet valid. */
+        /**
+         * @description The bearer token is missing, malformed, badly signed, expired or not
+         *     yet valid. A `/v1` request with a body but without an
+         *     `Authorization: Bearer` header is refused by the HTTP layer before
+         *     its body is read, and the connection closes. On `/metrics`: the
+         *     deployment set a metrics token and it was not sent.
+         */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
@@ -2064,16 +2117,26 @@ export interface components {
             };
         };
         /**
-         * @description The request has a body but no `Content-Length`. Sent by the HTTP
-         *     framework with an empty body.
+         * @description The request has a body but no `Content-Length`. Answered by the HTTP
+         *     layer, which then closes the connection.
          */
         LengthRequired: {
             headers: {
                 [name: string]: unknown;
             };
-            content?: never;
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:ampmeter:problem:length-required",
+                 *       "title": "Length Required",
+                 *       "status": 411,
+                 *       "detail": "a request body needs a Content-Length"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
         };
-        /** @description The body is larger than 1 MiB (1,048,576 bytes). A request that declares a `Content-Length` over 4 MiB is refused by the HTTP layer before its body is read, with this status and an empty body. */
+        /** @description The body is larger than 1 MiB (1,048,576 bytes). The HTTP layer refuses a declared `Content-Length` over that before reading the body, and then closes the connection. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -2156,8 +2219,13 @@ export interface components {
             };
         };
         /**
-         * @description The database is unreachable or busy, or its schema is not current.
-         *     Nothing was written; retry after `Retry-After` seconds.
+         * @description The database is unreachable or busy, or its schema is not current;
+         *     the request could not get a database connection, or its answer,
+         *     within the request deadline (`AMP_REQUEST_DEADLINE_MS`), and its
+         *     statement was cancelled; or the HTTP layer is serving as many
+         *     requests, or receiving as many bodies, as it takes at once. Retry
+         *     after `Retry-After` seconds. The request was not acknowledged;
+         *     resending a batch, a PUT or a DELETE is safe (they are idempotent).
          */
         Unavailable: {
             headers: {
@@ -2258,8 +2326,9 @@ export interface components {
         CampaignFilter: string;
         /**
          * @description The member id as events carry it: 1–128 characters (Unicode code
-         *     points), no control characters, percent-encoded in the path (`/` as
-         *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+         *     points) of valid UTF-8, no control characters, percent-encoded in
+         *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+         *     Anything else is a 400 naming `id`.
          * @example m-7f3a9c21
          */
         Member: string;
@@ -2281,6 +2350,29 @@ export interface components {
          * @example 2
          */
         RetryAfter: number;
+        /**
+         * @description A strong entity tag of this answer: a hash of the body, with `-gz`
+         *     before the closing quote on the gzip-coded variant. Send it back in
+         *     `If-None-Match` to get **304** without a body while the answer is
+         *     unchanged. Opaque: compare it, do not parse it.
+         * @example "bdfb9221559ae1cd-2ed"
+         */
+        ETag: string;
+        /**
+         * @description The caller's organization's quota now
+         *     (draft-ietf-httpapi-ratelimit-headers): `r` requests remain in the
+         *     bucket, and in `t` seconds it is full again (on a 429: in `t`
+         *     seconds a request is allowed again).
+         * @example "org";r=0;t=1
+         */
+        RateLimit: string;
+        /**
+         * @description The organization's quota policy: a bucket of `q` requests (the
+         *     burst, `AMP_ORG_BURST`) that refills completely in `w` seconds (at
+         *     `AMP_ORG_RATE` requests a second).
+         * @example "org";q=400;w=2
+         */
+        RateLimitPolicy: string;
     };
     pathItems: never;
 }
@@ -2309,8 +2401,10 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getReadiness: {
@@ -2337,6 +2431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Ready"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2365,8 +2460,11 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getOpenApi: {
@@ -2381,6 +2479,7 @@ export interface operations {
             /** @description The OpenAPI document. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2392,8 +2491,11 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listEvents: {
@@ -2450,6 +2552,7 @@ export interface operations {
             /** @description One page of events. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2499,10 +2602,12 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2537,6 +2642,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2564,6 +2670,7 @@ export interface operations {
             /** @description One page of campaigns. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2588,10 +2695,12 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignPage"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2614,6 +2723,7 @@ export interface operations {
             /** @description The campaign. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2633,11 +2743,13 @@ export interface operations {
                     "application/json": components["schemas"]["Campaign"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2723,6 +2835,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2750,6 +2863,7 @@ export interface operations {
             /** @description One page of KPIs. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2783,10 +2897,12 @@ export interface operations {
                     "application/json": components["schemas"]["KpiPage"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2809,6 +2925,7 @@ export interface operations {
             /** @description The KPI. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2827,11 +2944,13 @@ export interface operations {
                     "application/json": components["schemas"]["Kpi"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2914,6 +3033,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2954,6 +3074,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2981,6 +3102,7 @@ export interface operations {
             /** @description One page of instruments. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3030,10 +3152,12 @@ export interface operations {
                     "application/json": components["schemas"]["InstrumentPage"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3058,6 +3182,7 @@ export interface operations {
             /** @description The instrument. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3096,11 +3221,13 @@ export interface operations {
                     "application/json": components["schemas"]["Instrument"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3175,6 +3302,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3234,6 +3362,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3282,17 +3411,20 @@ export interface operations {
             /** @description The summary, with small groups suppressed. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SurveySummary"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3309,6 +3441,7 @@ export interface operations {
             /** @description The settings. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3322,10 +3455,12 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3373,6 +3508,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3403,6 +3539,7 @@ export interface operations {
             /** @description The analysis, as of now. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3497,11 +3634,13 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignImpact"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3529,6 +3668,7 @@ export interface operations {
             /** @description One page of beliefs. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3578,10 +3718,12 @@ export interface operations {
                     "application/json": components["schemas"]["BeliefPage"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3654,6 +3796,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3676,6 +3819,7 @@ export interface operations {
             /** @description The belief with its evaluation as of now. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3720,11 +3864,13 @@ export interface operations {
                     "application/json": components["schemas"]["Belief"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3773,16 +3919,19 @@ export interface operations {
             /** @description The indicators of the window. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Indicators"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadWindow"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3836,6 +3985,7 @@ export interface operations {
             /** @description The buckets of the window. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3922,10 +4072,12 @@ export interface operations {
                     "application/json": components["schemas"]["IndicatorSeries"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadWindow"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3937,8 +4089,9 @@ export interface operations {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
@@ -3950,6 +4103,7 @@ export interface operations {
             /** @description The member's profile. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3998,11 +4152,13 @@ export interface operations {
                     "application/json": components["schemas"]["MemberProfile"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4014,8 +4170,9 @@ export interface operations {
             path: {
                 /**
                  * @description The member id as events carry it: 1–128 characters (Unicode code
-                 *     points), no control characters, percent-encoded in the path (`/` as
-                 *     `%2F`, a space as `%20`). Anything else is a 400 naming `id`.
+                 *     points) of valid UTF-8, no control characters, percent-encoded in
+                 *     the path (`/` as `%2F`, a space as `%20`, `+` stays a plus).
+                 *     Anything else is a 400 naming `id`.
                  * @example m-7f3a9c21
                  */
                 member: components["parameters"]["Member"];
@@ -4035,6 +4192,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
