@@ -14,6 +14,7 @@
 #include <kore/kore.h>
 #include <kore/pgsql.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "compactor.h"
@@ -34,6 +35,7 @@ static void	compact_step(void *, u_int64_t);
 static void	compact_state(struct kore_pgsql *, void *);
 static void	compact_end(struct kore_pgsql *);
 static void	compact_orgs_free(void);
+static char	*fold_conninfo(void);
 
 static struct kore_pgsql	compact_sql;
 static int			compact_busy;	/* a round is under way */
@@ -44,6 +46,34 @@ static char			*compact_orgs[COMPACT_ORGS_MAX];
 static int			compact_norgs;
 static int			compact_next;	/* the org folded next */
 
+/*
+ * The folding connection's conninfo: the service's, without the request
+ * deadline (PGOPTIONS sets statement_timeout for requests; a fold of a
+ * long backlog may take longer, and one cancelled every time would let
+ * the log grow for ever). Its options replace PGOPTIONS, so they say
+ * again that commits are durable.
+ */
+static char *
+fold_conninfo(void)
+{
+	static const char	url_opts[] = "options=-c%20statement_timeout%3D0"
+	    "%20-c%20synchronous_commit%3Don";
+	static const char	kv_opts[] = " options='-c statement_timeout=0 "
+	    "-c synchronous_commit=on'";
+	const char		*db = amp_config.database_url;
+	char			*out;
+	size_t			 len;
+
+	len = strlen(db) + sizeof(url_opts) + sizeof(kv_opts) + 2;
+	out = kore_malloc(len);
+	if (strstr(db, "://") != NULL)
+		(void)snprintf(out, len, "%s%c%s", db,
+		    strchr(db, '?') != NULL ? '&' : '?', url_opts);
+	else
+		(void)snprintf(out, len, "%s%s", db, kv_opts);
+	return (out);
+}
+
 void
 compactor_start(void)
 {
@@ -51,7 +81,7 @@ compactor_start(void)
 		return;
 	/* A connection of its own: folding never waits behind requests. */
 	pgsql_conn_max = 1;
-	if (!kore_pgsql_register("fold", amp_config.database_url))
+	if (!kore_pgsql_register("fold", fold_conninfo()))
 		fatal("cannot register the database");
 	kore_timer_add(compact_tick, COMPACT_INTERVAL_MS, NULL, 0);
 }
