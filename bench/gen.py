@@ -34,6 +34,9 @@ COPY_COLUMNS = ("org_id", "id", "member", "channel", "action", "kind",
                 "occurred_at", "initiative", "rewarded", "beneficiary",
                 "quality", "level", "campaign", "value", "properties")
 
+# A member is drawn as members[int(len(members) * random() ** MEMBER_SKEW)]:
+# some far more active than others, a long tail with few events each.
+MEMBER_SKEW = 2
 CHANNEL_NAMES = ["web", "app", "email", "forum", "chat", "store", "events",
                  "support", "social", "partner"]
 KINDS = [("consume", 50), ("react", 25), ("create", 12), ("contribute", 8),
@@ -86,8 +89,7 @@ def make_campaigns(rng, year, channels):
 def make_event(rng, ts, members, channels, campaigns):
     kind = weighted(rng, KINDS)
     ev = {
-        # Some members are much more active than others.
-        "member": members[int(len(members) * rng.random() ** 2)],
+        "member": members[int(len(members) * rng.random() ** MEMBER_SKEW)],
         "channel": channels[rng.randrange(len(channels))],
         "action": rng.choice(ACTIONS[kind]),
         "kind": kind,
