@@ -269,7 +269,10 @@ live_ingest() {
 
 # live_preload SPAN_DAYS EVENTS ORG...: EVENTS new events into each ORG
 # (one connection each), spread over the SPAN_DAYS days before now, all
-# stored (checked); then the database settled as for the reads section.
+# stored (checked); then the member rollup log folded whole, as after a
+# bulk load (the service's own passes are bounded by its statement_timeout
+# and may not keep up: what follows measures that), and the database
+# settled as for the reads section.
 live_preload() {
 	local days=$1 events=$2 org tokens=() line got
 	shift 2
@@ -283,6 +286,7 @@ live_preload() {
 	got=$(field events "$line")
 	[ "$got" -eq "$(((events + BATCH - 1) / BATCH * BATCH * $#))" ] ||
 	    die "preload stored $got events: $line"
+	sql_owner -c "SELECT amp.compact_rollups(NULL)" >/dev/null
 	log_drain
 	reads_quiesce
 }
