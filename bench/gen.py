@@ -41,6 +41,10 @@ COPY_COLUMNS = ("org_id", "id", "member", "channel", "action", "kind",
                 "occurred_at", "initiative", "rewarded", "beneficiary",
                 "quality", "level", "campaign", "value", "properties")
 
+# A member is drawn as members[int(len(members) * random() ** tail)], by
+# default with tail = MEMBER_SKEW: some far more active than others, a long
+# tail with few events each (--tail).
+MEMBER_SKEW = 2
 CHANNEL_NAMES = ["web", "app", "email", "forum", "chat", "store", "events",
                  "support", "social", "partner"]
 KINDS = [("consume", 50), ("react", 25), ("create", 12), ("contribute", 8),
@@ -90,7 +94,7 @@ def make_campaigns(rng, year, channels):
     return out
 
 
-def make_event(rng, ts, members, channels, campaigns, tail):
+def make_event(rng, ts, members, channels, campaigns, tail=MEMBER_SKEW):
     kind = weighted(rng, KINDS)
     ev = {
         # Some members are much more active than others.
@@ -152,7 +156,7 @@ def main():
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--year", type=int, default=2024)
-    ap.add_argument("--tail", type=float, default=2.0)
+    ap.add_argument("--tail", type=float, default=MEMBER_SKEW)
     ap.add_argument("--orgs", default="bench",
                     help="comma-separated tenants to write COPY files for")
     a = ap.parse_args()

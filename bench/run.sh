@@ -5,7 +5,8 @@
 # synchronous_commit and full_page_writes on, as in production) and its own
 # service on free ports, and tears both down at the end, even on failure.
 #
-#   bench/run.sh [SECTION...]        SECTION: ingest http all (default all)
+#   bench/run.sh [SECTION...]        SECTION: one of ALL_SECTIONS, or all
+#                                    (the default)
 #
 #   ingest  events/s through POST /v1/events (batches of 500 over several
 #           connections; each answer is sent after commit) and events/s of
@@ -20,6 +21,7 @@
 #           with SQL (generate_series) and rolled up through the same
 #           rollup_apply as ingestion; the p95 ratio 10^7 / 10^5 against
 #           the target (<= 1.5). BENCH_READ_LEVELS overrides the sizes.
+#   soak, noisy, http_cache: see bench/sections/NAME.sh.
 #
 # A new section is a function section_NAME that uses the shared cluster and
 # service ($owner_url, $app_url, $base, token_for ORG, $svc_pid, sql_owner,
@@ -51,6 +53,8 @@ HTTP_CONNS=${BENCH_HTTP_CONNS:-32}
 HTTP_SECS=${BENCH_HTTP_SECS:-10}
 WORKERS=${AMP_WORKERS:-2}
 DB_CONNS=${AMP_DB_CONNS:-4}
+# The service's own default unless set in the environment (it inherits it).
+DEADLINE_MS=${AMP_REQUEST_DEADLINE_MS:-10000}
 # Signs the bench's own short-lived tokens; used for nothing else.
 SECRET="ampmeter-bench-secret-only-for-bench-run-0123456789"
 PY=/usr/bin/python3
@@ -236,6 +240,69 @@ gen_data() {
 		done <"$data/campaigns.tsv"
 	done
 }
+
+# The live load (soak, noisy, http_cache): new events built by wrk as it
+# sends them (bench/live.lua) from templates made once (bench/fragments.py).
+fragments=""
+live_fragments() {
+	[ -n "$fragments" ] && return
+	fragments=$work/fragments.txt
+	"$PY" bench/fragments.py "$fragments"
+}
+
+# live_ingest CONNS SECS EPS SPAN_S BATCHES TOKEN...: wrk with bench/live.lua
+# (one connection per thread, thread k sending as the org of token k mod
+# their count), for SECS seconds or until each thread sent BATCHES batches;
+# prints its LIVE line and any first error. EPS 0: as fast as it can.
+live_ingest() {
+	local conns=$1 secs=$2 eps=$3 span=$4 batches=$5 tokens out done_file
+	shift 5
+	tokens=$(IFS=,; echo "$*")
+	done_file=$(mktemp "$work/live.XXXXXX")
+	out=$(wrk -t "$conns" -c "$conns" -d "${secs}s" --timeout 60s \
+	    -s bench/live.lua "$base" -- "$fragments" "$tokens" "$span" "$eps" \
+	    "$BATCH" "$batches" "l$(date +%s%N | cut -c1-13)-" "$DEADLINE_MS" \
+	    "$conns" "$done_file")
+	echo "$out" >>"$work/wrk-live.txt"
+	grep '^LIVE' <<<"$out" || { echo "$out" >&2; die "wrk live.lua failed"; }
+}
+
+# live_preload SPAN_DAYS EVENTS ORG...: EVENTS new events into each ORG
+# (one connection each), spread over the SPAN_DAYS days before now, all
+# stored (checked); then the member rollup log folded whole, as after a
+# bulk load (the service's own passes are bounded by its statement_timeout
+# and may not keep up: what follows measures that), and the database
+# settled as for the reads section.
+live_preload() {
+	local days=$1 events=$2 org tokens=() line got
+	shift 2
+	live_fragments
+	for org in "$@"; do
+		tokens+=("$(token_for "$org")")
+	done
+	log "preload: $events events over $days days into each of $*"
+	line=$(live_ingest "$#" 600 0 "$((days * 86400))" \
+	    "$(((events + BATCH - 1) / BATCH))" "${tokens[@]}")
+	got=$(field events "$line")
+	[ "$got" -eq "$(((events + BATCH - 1) / BATCH * BATCH * $#))" ] ||
+	    die "preload stored $got events: $line"
+	sql_owner -c "SELECT amp.compact_rollups(NULL)" >/dev/null
+	log_drain
+	reads_quiesce
+}
+
+# statuses "200:5,429:3" 5 -> the count of 5xx, "5xx" -> their sum
+status_count() {
+	"$PY" -c 'import sys
+n = 0
+for kv in filter(None, sys.argv[1].split(",")):
+    code, c = kv.split(":")
+    if code == sys.argv[2] or (sys.argv[2] == "5xx" and code.startswith("5")):
+        n += int(c)
+print(n)' "$1" "$2"
+}
+# jq-like: jget FILE 'd["indicators"]["p99"]'
+jget() { "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 meta() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(", ".join(v) if isinstance(v, list) else v)' "$data/meta.json" "$1"; }
 
