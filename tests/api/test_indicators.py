@@ -827,6 +827,20 @@ def assert_matches(doc, ref):
     assert doc["state_explanation"]
 
 
+def assert_channels(api, events):
+    """GET /v1/channels against the events stored: count, first, last."""
+    want = {}
+    for e in events:
+        at_ = e["occurred_at"][:-1] + ".000000Z"
+        n, lo, hi = want.get(e["channel"], (0, at_, at_))
+        want[e["channel"]] = (n + 1, min(lo, at_), max(hi, at_))
+    r = api.get("/v1/channels")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"next_cursor": None, "data": [
+        {"channel": c, "events": n, "first_event_at": lo, "last_event_at": hi}
+        for c, (n, lo, hi) in sorted(want.items())]}
+
+
 # Pairs 0.05 apart, to land on the quality-growth threshold.
 QUALITIES = [0.25, 0.3, 0.35, 0.5, 0.55, 0.6]
 
@@ -916,6 +930,7 @@ def test_property_rollups_and_indicators_match_a_reference(service, spec, db, fi
             assert api.get(f"/v1/members/{member}").status_code == 404
         rollups_consistent(db, org)
         events = list(stored.values())
+        assert_channels(api, events)
         doc = indicators(api, **{"from": START.isoformat(),
                                  "to": (START + dt.timedelta(days=SPAN - 1)).isoformat()})
         assert_matches(doc, reference(events, START, SPAN, kpis=kpis))

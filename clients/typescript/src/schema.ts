@@ -123,6 +123,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List channels
+         * @description Every channel the caller's org has stored events on, with how many
+         *     events it holds and the `occurred_at` of its first and last
+         *     event, ordered by `channel` (byte order). A channel appears with
+         *     its first stored event and disappears when erasure
+         *     (`DELETE /v1/members/{member}`) leaves it without events; erasure
+         *     leaves the counts and times as if the member's events had never
+         *     been recorded. Resent (duplicate) events count once.
+         *
+         *     The figures are kept exact by ingestion and erasure themselves, so
+         *     they include every event committed before the request and a list
+         *     costs its page, not the number of stored events.
+         */
+        get: operations["listChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns": {
         parameters: {
             query?: never;
@@ -1089,6 +1119,21 @@ export interface components {
         };
         /** @description Pass as `cursor` for the next page; `null` on the last page. */
         NextCursor: string | null;
+        /** @description One channel of the org and the events stored on it. */
+        Channel: {
+            /** @description The `channel` of the events, as sent. */
+            channel: string;
+            /** @description How many events of the org are stored on this channel (any kind). */
+            events: number;
+            /** @description The earliest `occurred_at` of the channel's events. */
+            first_event_at: components["schemas"]["Timestamp"];
+            /** @description The latest `occurred_at` of the channel's events. */
+            last_event_at: components["schemas"]["Timestamp"];
+        };
+        ChannelPage: {
+            data: components["schemas"]["Channel"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
         /** @description A campaign as sent to PUT. Unknown fields are rejected. */
         CampaignInput: {
             name: string;
@@ -2429,6 +2474,62 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChannels: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_cursor` of the previous page, passed back unchanged with the same filters.
+                 * @example c3ByaW5nLXBvaW50cw
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "channel": "forum",
+                     *           "events": 18234,
+                     *           "first_event_at": "2025-09-01T07:12:03.000000Z",
+                     *           "last_event_at": "2026-02-19T21:40:55.120000Z"
+                     *         },
+                     *         {
+                     *           "channel": "github",
+                     *           "events": 2210,
+                     *           "first_event_at": "2025-10-14T10:00:00.000000Z",
+                     *           "last_event_at": "2026-02-18T16:03:11.000000Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJnaXRodWIiXQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChannelPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
