@@ -137,6 +137,17 @@ const struct api_route api_routes[] = {
 		} },
 	},
 	{
+		.name = "channels",
+		.path = "/v1/channels",
+		.ops = { {
+			.method = GET,
+			.scopes = READ_ANY,
+			.query = { "limit", "cursor" },
+			.sql = ANSWER "amp.list_channels(p_org => $1, "
+			    "p_limit => $2, p_cursor => $3)",
+		} },
+	},
+	{
 		.name = "campaigns",
 		.path = "/v1/campaigns",
 		.ops = { {

@@ -371,6 +371,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	day_diff jsonb;
 	month_diff jsonb;
+	channel_diff jsonb;
 BEGIN
 	PERFORM amp.fold_member_log(p_org, NULL);
 	PERFORM amp.tenant(p_org);
@@ -448,9 +449,12 @@ BEGIN
 	)
 	SELECT jsonb_agg(to_jsonb(diff)) INTO month_diff FROM diff;
 
+	channel_diff := amp.check_channels(p_org);
 	RETURN jsonb_build_object('consistent', day_diff IS NULL
-	    AND month_diff IS NULL, 'day_stats', coalesce(day_diff, '[]'),
-	    'member_months', coalesce(month_diff, '[]'));
+	    AND month_diff IS NULL AND channel_diff = '[]',
+	    'day_stats', coalesce(day_diff, '[]'),
+	    'member_months', coalesce(month_diff, '[]'),
+	    'channel_stats', channel_diff);
 END
 $$;
 
@@ -487,5 +491,6 @@ BEGIN
 		    AND e.occurred_at < amp.day_start(d + 1, zone)), 1);
 	END LOOP;
 	PERFORM amp.fold_member_log(p_org, NULL);
+	PERFORM amp.rebuild_channels(p_org);
 END
 $$;

@@ -1,6 +1,6 @@
 -- Events, results and members: ingestion (one statement per batch, the
--- rollups kept in the same transaction), lists, a member's profile and
--- erasure.
+-- rollups and channel_stats kept in the same transaction), lists, a
+-- member's profile and erasure.
 
 -- Events --------------------------------------------------------------
 
@@ -102,6 +102,7 @@ BEGIN
 
 	n := coalesce(cardinality(added), 0);
 	PERFORM amp.rollup_apply(p_org, added, 1);
+	PERFORM amp.channel_apply(p_org, added, 1);
 	RETURN QUERY SELECT 200, jsonb_build_object('accepted', n,
 	    'duplicates', jsonb_array_length(items) - n);
 END
@@ -271,6 +272,7 @@ BEGIN
 	)
 	SELECT array_agg(ROW(d.*)::amp.events) INTO gone FROM del d;
 	PERFORM amp.rollup_apply(p_org, gone, -1);
+	PERFORM amp.channel_apply(p_org, gone, -1);
 	DELETE FROM amp.survey_responses r
 	WHERE r.org_id = p_org AND r.member = p_member;
 	RETURN QUERY SELECT 204, '{}'::jsonb;

@@ -145,7 +145,8 @@ BEGIN
 	) m ON true
 	CROSS JOIN LATERAL (
 		SELECT coalesce(jsonb_agg(jsonb_build_object('metric', k.metric,
-		    'name', k.name, 'target', k.target, 'period', k.period,
+		    'name', k.name, 'unit', k.unit, 'target', k.target,
+		    'period', k.period,
 		    'direction', k.direction, 'actual', coalesce(r.actual, 0),
 		    'observations', coalesce(r.n, 0)) ORDER BY k.metric),
 		    '[]') AS doc

@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "indicators.h"
@@ -6,10 +7,17 @@
 static json_int_t	count_of(const json_t *, const char *);
 static json_t		*share(json_int_t, json_int_t, json_int_t);
 static json_t		*mastery(const json_t *, json_int_t);
-static json_t		*results(const json_t *, double);
+static json_t		*results(const json_t *, double, double *);
 static json_t		*amp_of(const json_t *, const json_t *, const json_t *,
 			    json_int_t);
 static int		 value_of(const json_t *, double *);
+static json_t		*finite_or_null(double);
+static double		 shown_down(double, double);
+static double		 shown_up(double, double);
+static const char	*results_phrase(const struct amp_figures *, char *,
+			    size_t);
+static int		 results_held(double, double);
+static json_t		*window_doc(const json_t *, struct amp_figures *);
 
 static json_int_t
 count_of(const json_t *obj, const char *key)
@@ -94,63 +102,90 @@ period_days(const char *period)
 	return (0);
 }
 
+/*
+ * The ratio of a KPI's actual to its expected amount, oriented so that
+ * more is better; INFINITY for a `lower` KPI at (or below) 0, which no
+ * finite ratio describes.
+ */
+double
+attainment_uncapped(const char *direction, double actual, double expected)
+{
+	if (direction != NULL && strcmp(direction, "lower") == 0)
+		return (actual <= 0 ? INFINITY : expected / actual);
+	return (actual / expected);
+}
+
 /* KPI attainment, capped so one runaway KPI cannot hide the others. */
 double
 attainment(const char *direction, double actual, double expected)
 {
-	double	a;
-
-	if (direction != NULL && strcmp(direction, "lower") == 0) {
-		if (actual <= 0)
-			return (ATTAINMENT_CAP);
-		a = expected / actual;
-	} else {
-		a = actual / expected;
-	}
-	return (a > ATTAINMENT_CAP ? ATTAINMENT_CAP : a);
+	return (fmin(attainment_uncapped(direction, actual, expected),
+	    ATTAINMENT_CAP));
 }
 
 static json_t *
-results(const json_t *kpis, double days)
+finite_or_null(double v)
+{
+	return (isfinite(v) ? json_real(v) : json_null());
+}
+
+/*
+ * R and its KPIs. *uncapped gets the mean of the uncapped attainments
+ * (INFINITY when one is), which a series compares between buckets; in
+ * the document it is null when infinite, as JSON has no infinity.
+ */
+static json_t *
+results(const json_t *kpis, double days, double *uncapped)
 {
 	json_t		*list, *k, *out;
 	const json_t	*target;
 	const char	*period, *direction;
-	double		 expected, actual, a, sum;
+	double		 expected, actual, u, sum, usum;
 	size_t		 i;
 	int		 n;
 
 	list = json_array();
-	sum = 0;
+	sum = usum = 0;
 	n = 0;
 	json_array_foreach(kpis, i, k) {
 		target = json_object_get(k, "target");
 		period = json_string_value(json_object_get(k, "period"));
 		direction = json_string_value(json_object_get(k, "direction"));
 		actual = json_number_value(json_object_get(k, "actual"));
-		out = json_pack("{s:O, s:f, s:I, s:O, s:O, s:O}", "metric",
-		    json_object_get(k, "metric"), "actual", actual,
+		out = json_pack("{s:O, s:O?, s:O?, s:f, s:I, s:O, s:O, s:O}",
+		    "metric", json_object_get(k, "metric"),
+		    "name", json_object_get(k, "name"),
+		    "unit", json_object_get(k, "unit"), "actual", actual,
 		    "observations", count_of(k, "observations"), "target",
 		    target, "period", json_object_get(k, "period"),
 		    "direction", json_object_get(k, "direction"));
 		if (json_is_number(target) && period_days(period) > 0) {
 			expected = json_number_value(target) * days /
 			    period_days(period);
-			a = attainment(direction, actual, expected);
+			u = attainment_uncapped(direction, actual, expected);
 			json_object_set_new(out, "expected", json_real(expected));
-			json_object_set_new(out, "attainment", json_real(a));
-			sum += a;
+			json_object_set_new(out, "attainment",
+			    json_real(fmin(u, ATTAINMENT_CAP)));
+			json_object_set_new(out, "attainment_uncapped",
+			    finite_or_null(u));
+			sum += fmin(u, ATTAINMENT_CAP);
+			usum += u;
 			n++;
 		} else {
 			json_object_set_new(out, "expected", json_null());
 			json_object_set_new(out, "attainment", json_null());
+			json_object_set_new(out, "attainment_uncapped",
+			    json_null());
 		}
 		json_array_append_new(list, out);
 	}
+	*uncapped = n > 0 ? usum / n : NAN;
 	if (n == 0)
-		out = json_pack("{s:n, s:s}", "value", "reason", "no_data");
+		out = json_pack("{s:n, s:n, s:s}", "value", "value_uncapped",
+		    "reason", "no_data");
 	else
-		out = json_pack("{s:f}", "value", sum / n);
+		out = json_pack("{s:f, s:o}", "value", sum / n,
+		    "value_uncapped", finite_or_null(usum / n));
 	json_object_set_new(out, "kpis", list);
 	return (out);
 }
@@ -218,41 +253,236 @@ state_name(enum amp_state s)
 	}
 }
 
-json_t *
-indicators_window(const json_t *w)
+/*
+ * Figures in sentences are truncated, not rounded, towards the side of
+ * the threshold they are on: an AMP of 0.496 (below 0.5) reads 0.49, not
+ * 0.50; a pressure of 0.504 (above 0.5) reads 51%, not 50%. The 1e-6
+ * lets an exact tie that floating point put a hair off read as the tie.
+ */
+static double
+shown_down(double v, double scale)
+{
+	return (floor(v * scale + 1e-6) / scale);
+}
+
+static double
+shown_up(double v, double scale)
+{
+	return (ceil(v * scale - 1e-6) / scale);
+}
+
+/* "KPIs reach 85% of target", saying so when the cap lowered R. */
+static const char *
+results_phrase(const struct amp_figures *f, char *buf, size_t len)
+{
+	if (f->r_uncapped > f->r + INDICATOR_EPS)
+		(void)snprintf(buf, len, "KPIs reach %.0f%% of target (each "
+		    "counted up to %.0f%%)", shown_down(f->r, 100) * 100,
+		    ATTAINMENT_CAP * 100);
+	else
+		(void)snprintf(buf, len, "KPIs reach %.0f%% of target",
+		    shown_down(f->r, 100) * 100);
+	return (buf);
+}
+
+/* The state in one sentence a community manager understands. */
+const char *
+state_sentence(enum amp_state s, const struct amp_figures *f, char *buf,
+    size_t len)
+{
+	char	r[96];
+	double	amp;
+
+	amp = shown_down(f->amp, 100);
+	switch (s) {
+	case STATE_THRIVING:
+		(void)snprintf(buf, len, "Thriving: autonomy, mastery and "
+		    "purpose are strong (AMP %.2f, at least 0.5) and %s, so "
+		    "results are not bought at purpose's expense.", amp,
+		    results_phrase(f, r, sizeof(r)));
+		return (buf);
+	case STATE_RESULTS_CHASING:
+		if (!f->has_r) {
+			(void)snprintf(buf, len, "Results chasing: no KPI has "
+			    "a target, and %.0f%% of active engagement is "
+			    "incentivized or rewarded, so engagement is pushed "
+			    "rather than chosen.", shown_up(f->x, 100) * 100);
+			return (buf);
+		}
+		(void)snprintf(buf, len, "Results chasing: %s but autonomy, "
+		    "mastery and purpose are weak (AMP %.2f, below 0.5), so "
+		    "results may be bought at purpose's expense.",
+		    results_phrase(f, r, sizeof(r)), amp);
+		return (buf);
+	case STATE_PURPOSE_LED:
+		if (!f->has_r) {
+			(void)snprintf(buf, len, "Purpose led: autonomy, "
+			    "mastery and purpose are strong (AMP %.2f, at least "
+			    "0.5); no KPI has a target to judge results by.",
+			    amp);
+			return (buf);
+		}
+		(void)snprintf(buf, len, "Purpose led: autonomy, mastery and "
+		    "purpose are strong (AMP %.2f, at least 0.5) while %s, "
+		    "below 100%%.", amp, results_phrase(f, r, sizeof(r)));
+		return (buf);
+	case STATE_DISENGAGED:
+		if (!f->has_r) {
+			(void)snprintf(buf, len, "Disengaged: autonomy, "
+			    "mastery and purpose are weak (AMP %.2f, below 0.5) "
+			    "and no KPI has a target to judge results by.", amp);
+			return (buf);
+		}
+		(void)snprintf(buf, len, "Disengaged: autonomy, mastery and "
+		    "purpose are weak (AMP %.2f, below 0.5) and %s, below "
+		    "100%%.", amp, results_phrase(f, r, sizeof(r)));
+		return (buf);
+	default:
+		if (f->events == 0)
+			return ("Not enough data: there are no events in this "
+			    "window, so its state cannot be judged.");
+		return ("Not enough data: none of this window's events is "
+		    "active engagement (a reaction, creation or contribution) "
+		    "to measure autonomy, mastery or purpose by, so its state "
+		    "cannot be judged.");
+	}
+}
+
+/*
+ * Whether results did not fall from u0 to u1 (uncapped attainments),
+ * within a relative INDICATOR_EPS: equal attainments over buckets of
+ * different lengths differ in the last bit (56 of 100/week in 7 days is
+ * 0.56, 8 in 1 day is 0.5599999999999999) and must count as equal.
+ */
+static int
+results_held(double u0, double u1)
+{
+	if (isinf(u0))
+		return (isinf(u1));
+	return (u1 >= u0 - INDICATOR_EPS * fmax(1, fabs(u0)));
+}
+
+/*
+ * Divergence (shared/INDICATORS.md): AMP fell by at least 0.05 against
+ * the previous bucket while results did not fall, judged on the uncapped
+ * attainment, so that results far above target that keep rising still
+ * count as not falling.
+ */
+enum amp_divergence
+divergence_of(const struct amp_figures *prev, const struct amp_figures *cur)
+{
+	if (prev == NULL)
+		return (DIVERGENCE_FIRST);
+	if (!cur->has_amp)
+		return (DIVERGENCE_NO_AMP);
+	if (!prev->has_amp)
+		return (DIVERGENCE_NO_PREVIOUS_AMP);
+	if (!prev->has_r || !cur->has_r)
+		return (DIVERGENCE_NO_RESULTS);
+	if (prev->amp - cur->amp < DIVERGENCE_AMP_DROP - INDICATOR_EPS)
+		return (DIVERGENCE_AMP_HELD);
+	if (!results_held(prev->r_uncapped, cur->r_uncapped))
+		return (DIVERGENCE_RESULTS_FELL);
+	return (DIVERGENCE_DIVERGED);
+}
+
+/* The divergence flag of a bucket in one sentence. */
+const char *
+divergence_sentence(enum amp_divergence d, const struct amp_figures *prev,
+    const struct amp_figures *cur, char *buf, size_t len)
+{
+	char	r[96];
+
+	r[0] = '\0';
+	if (prev != NULL && prev->has_r && cur->has_r &&
+	    isfinite(prev->r_uncapped) && isfinite(cur->r_uncapped))
+		(void)snprintf(r, sizeof(r), " (from %.0f%% to %.0f%% of "
+		    "target, before the %.0f%% cap)",
+		    shown_down(prev->r_uncapped, 100) * 100,
+		    shown_down(cur->r_uncapped, 100) * 100,
+		    ATTAINMENT_CAP * 100);
+	switch (d) {
+	case DIVERGENCE_FIRST:
+		return ("No divergence: this is the first bucket, with none "
+		    "before it to compare with.");
+	case DIVERGENCE_NO_AMP:
+		return ("Divergence cannot be judged: this bucket has no "
+		    "active engagement to measure autonomy, mastery or "
+		    "purpose by.");
+	case DIVERGENCE_NO_PREVIOUS_AMP:
+		return ("Divergence cannot be judged: the previous bucket has "
+		    "no active engagement to measure autonomy, mastery or "
+		    "purpose by.");
+	case DIVERGENCE_NO_RESULTS:
+		return ("Divergence cannot be judged: no KPI has a target, so "
+		    "results cannot be compared.");
+	case DIVERGENCE_AMP_HELD:
+		(void)snprintf(buf, len, "No divergence: AMP %s (from %.3f to "
+		    "%.3f).", cur->amp >= prev->amp ? "held or rose" :
+		    "fell by less than 0.05", shown_down(prev->amp, 1000),
+		    shown_down(cur->amp, 1000));
+		return (buf);
+	case DIVERGENCE_RESULTS_FELL:
+		(void)snprintf(buf, len, "No divergence: AMP fell (from %.3f "
+		    "to %.3f) but results fell too%s.",
+		    shown_down(prev->amp, 1000), shown_down(cur->amp, 1000), r);
+		return (buf);
+	default:
+		(void)snprintf(buf, len, "Divergence: AMP fell from %.3f to "
+		    "%.3f while results did not fall%s, a sign that results "
+		    "may be bought at purpose's expense.",
+		    shown_down(prev->amp, 1000), shown_down(cur->amp, 1000), r);
+		return (buf);
+	}
+}
+
+/* One window's document; *f gets the figures its state was judged on. */
+static json_t *
+window_doc(const json_t *w, struct amp_figures *f)
 {
 	const json_t	*c;
 	json_t		*a, *m, *p, *x, *r, *amp, *doc;
-	json_int_t	 events;
-	double		 av = 0, rv = 0, xv = 0;
-	int		 ha, hr, hx;
+	enum amp_state	 s;
+	char		 buf[400];
 
+	memset(f, 0, sizeof(*f));
 	c = json_object_get(w, "counts");
-	events = count_of(c, "events");
-	a = share(count_of(c, "active_self"), count_of(c, "active"), events);
+	f->events = count_of(c, "events");
+	a = share(count_of(c, "active_self"), count_of(c, "active"),
+	    f->events);
 	p = share(count_of(c, "contributions_giving"), count_of(c,
-	    "contributions"), events);
+	    "contributions"), f->events);
 	x = share(count_of(c, "active_pressure"), count_of(c, "active"),
-	    events);
-	m = mastery(json_object_get(w, "mastery"), events);
+	    f->events);
+	m = mastery(json_object_get(w, "mastery"), f->events);
 	r = results(json_object_get(w, "kpis"),
-	    json_number_value(json_object_get(w, "days")));
-	amp = amp_of(a, m, p, events);
+	    json_number_value(json_object_get(w, "days")), &f->r_uncapped);
+	amp = amp_of(a, m, p, f->events);
 
-	ha = value_of(amp, &av);
-	hr = value_of(r, &rv);
-	hx = value_of(x, &xv);
+	f->has_amp = value_of(amp, &f->amp);
+	f->has_r = value_of(r, &f->r);
+	f->has_x = value_of(x, &f->x);
+	s = state_of(f->has_amp, f->amp, f->has_r, f->r, f->has_x, f->x);
 	doc = json_pack("{s:{s:O, s:O, s:O}, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:s, s:{s:I, s:I, s:I, s:I}}",
+	    "s:s, s:s, s:{s:I, s:I, s:I, s:I}}",
 	    "window", "from", json_object_get(w, "from"), "to",
 	    json_object_get(w, "to"), "days", json_object_get(w, "days"),
 	    "autonomy", a, "mastery", m, "purpose", p, "amp", amp,
 	    "extrinsic_pressure", x, "results", r,
-	    "state", state_name(state_of(ha, av, hr, rv, hx, xv)),
-	    "counts", "events", events, "active", count_of(c, "active"),
+	    "state", state_name(s),
+	    "state_explanation", state_sentence(s, f, buf, sizeof(buf)),
+	    "counts", "events", f->events, "active", count_of(c, "active"),
 	    "contributions", count_of(c, "contributions"),
 	    "free_choice", count_of(c, "free_choice"));
 	return (doc);
+}
+
+json_t *
+indicators_window(const json_t *w)
+{
+	struct amp_figures	f;
+
+	return (window_doc(w, &f));
 }
 
 /* The filters as given, and the time zone whose days the window is. */
@@ -276,41 +506,29 @@ indicators_render(const json_t *data, int *status)
 	return (doc);
 }
 
-/*
- * Divergence: results rose against the previous bucket while AMP fell by
- * at least 0.05 — results bought at purpose's expense. "Rose" means by
- * more than INDICATOR_EPS: equal attainments over buckets of different
- * lengths differ in the last bit (8 of 100/week in 1 day is
- * 0.5599999999999999, 56 in 7 days is 0.56) and must not count.
- */
 json_t *
 series_render(const json_t *data, int *status)
 {
-	json_t	*doc, *buckets, *b, *prev;
-	double	 r0, r1, a0, a1;
-	size_t	 i;
-	int	 diverge;
+	struct amp_figures	 f[2];
+	enum amp_divergence	 d;
+	json_t			*doc, *buckets, *b, *w;
+	char			 buf[400];
+	size_t			 i;
 
 	*status = 200;
 	buckets = json_array();
-	prev = NULL;
 	json_array_foreach(json_object_get(data, "buckets"), i, b) {
-		json_t	*w = indicators_window(b);
-
-		if (w == NULL) {
+		if ((w = window_doc(b, &f[i % 2])) == NULL) {
 			json_decref(buckets);
 			return (NULL);
 		}
-		diverge = prev != NULL &&
-		    value_of(json_object_get(prev, "results"), &r0) &&
-		    value_of(json_object_get(w, "results"), &r1) &&
-		    value_of(json_object_get(prev, "amp"), &a0) &&
-		    value_of(json_object_get(w, "amp"), &a1) &&
-		    r1 > r0 + INDICATOR_EPS &&
-		    a0 - a1 >= DIVERGENCE_AMP_DROP - INDICATOR_EPS;
-		json_object_set_new(w, "divergence", json_boolean(diverge));
+		d = divergence_of(i > 0 ? &f[(i + 1) % 2] : NULL, &f[i % 2]);
+		json_object_set_new(w, "divergence",
+		    json_boolean(d == DIVERGENCE_DIVERGED));
+		json_object_set_new(w, "divergence_explanation",
+		    json_string(divergence_sentence(d, i > 0 ?
+		    &f[(i + 1) % 2] : NULL, &f[i % 2], buf, sizeof(buf))));
 		json_array_append_new(buckets, w);
-		prev = w;
 	}
 	doc = json_pack("{s:O, s:{s:O, s:O}, s:o}", "interval",
 	    json_object_get(data, "interval"), "window", "from",

@@ -38,8 +38,10 @@ def store_events(api, events):
     return r.json()
 
 
-def put_kpi(api, metric, target=None, period=None, direction="higher"):
+def put_kpi(api, metric, target=None, period=None, direction="higher", unit=None):
     body = {"name": metric, "direction": direction}
+    if unit is not None:
+        body["unit"] = unit
     if target is not None:
         body.update(target=target, period=period)
     r = api.put(f"/v1/kpis/{metric}", json=body)

@@ -3,6 +3,7 @@ every indicator, null reason and state, KPI periods, windows, series,
 divergence, tenant isolation, and a property test against a Python
 reference of shared/INDICATORS.md."""
 import datetime as dt
+import math
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -204,7 +205,8 @@ def test_no_data_everywhere(api):
     share(doc["mastery"]["quality_growth"], None, 0, 0, "no_data")
     share(doc["mastery"]["ladder_climb"], None, 0, 0, "no_data")
     assert doc["amp"] == {"value": None, "reason": "no_data", "parts": []}
-    assert doc["results"] == {"value": None, "reason": "no_data", "kpis": []}
+    assert doc["results"] == {"value": None, "reason": "no_data", "value_uncapped": None,
+                              "kpis": []}
     assert doc["state"] == "insufficient_data"
     assert doc["counts"] == {"events": 0, "active": 0, "contributions": 0, "free_choice": 0}
 
@@ -226,10 +228,13 @@ def test_insufficient_data_everywhere(api):
     share(doc["mastery"]["ladder_climb"], None, 0, 0, "insufficient_data")
     assert doc["amp"] == {"value": None, "reason": "insufficient_data", "parts": []}
     # Results without any target: no_data, the KPI still listed.
-    assert doc["results"] == {"value": None, "reason": "no_data", "kpis": [{
-        "metric": "visits", "actual": 6.5, "observations": 2, "target": None,
-        "period": None, "direction": "higher", "expected": None, "attainment": None}]}
+    assert doc["results"] == {"value": None, "reason": "no_data", "value_uncapped": None,
+                              "kpis": [{
+        "metric": "visits", "name": "visits", "unit": None, "actual": 6.5, "observations": 2,
+        "target": None, "period": None, "direction": "higher", "expected": None,
+        "attainment": None, "attainment_uncapped": None}]}
     assert doc["state"] == "insufficient_data"
+    assert doc["state_explanation"].startswith("Not enough data: none of this window's events")
     assert doc["counts"] == {"events": 2, "active": 0, "contributions": 0, "free_choice": 0}
 
 
@@ -284,6 +289,11 @@ STATES = {
 }
 
 
+STATE_WORDS = {"thriving": "Thriving", "results_chasing": "Results chasing",
+               "purpose_led": "Purpose led", "disengaged": "Disengaged",
+               "insufficient_data": "Not enough data"}
+
+
 @pytest.mark.parametrize("name", list(STATES))
 def test_state(api, name):
     case = STATES[name]
@@ -296,6 +306,19 @@ def test_state(api, name):
     assert approx(doc["amp"]["value"], case["amp"]), doc["amp"]
     assert approx(doc["results"]["value"], case["r"]), doc["results"]
     assert doc["state"] == case.get("state", name)
+    # One plain sentence, naming the state and the figures it rests on.
+    words = doc["state_explanation"]
+    assert words.startswith(STATE_WORDS[doc["state"]] + ": ") and words.endswith(".")
+    assert words.count(". ") == 0 and "nan" not in words and "inf" not in words
+    if case["amp"] is None:
+        assert "none of this window's events is active engagement" in words
+    elif case["r"] is not None:
+        assert "AMP %.2f" % case["amp"] in words
+        assert "KPIs reach %d%% of target" % round(case["r"] * 100) in words
+    elif doc["state"] == "results_chasing":
+        assert "no KPI has a target, and 100% of active engagement is incentivized" in words
+    else:
+        assert "AMP %.2f" % case["amp"] in words and "no KPI has a target" in words
 
 
 def test_state_at_an_exact_amp_tie(api):
@@ -336,7 +359,7 @@ def test_kpi_periods(api):
     }
     n = 0
     for metric, (target, period, direction, values, _) in kpis.items():
-        put_kpi(api, metric, target, period, direction)
+        put_kpi(api, metric, target, period, direction, unit="EUR")
         for v in values:
             n += 1
             post_results(api, (f"r{n}", metric, v, at(days_after(f, n % 14), 10)))
@@ -349,6 +372,9 @@ def test_kpi_periods(api):
                  ("x4", "k4.quarter", 0, "2025-06-15T23:59:59.999999Z"))
     want_att = {"k1.day": 0.5, "k2.week": 1.5, "k3.month": 23 / (100 * 14 / 30.4375),
                 "k4.quarter": 1.0, "k5.year": 0.75, "k6.lower": 0.5, "k7.lower": 1.5}
+    # Before the cap: k2 is at 200%; k7 (lower, nothing observed) has no
+    # finite ratio.
+    want_uncapped = dict(want_att, **{"k2.week": 2.0, "k7.lower": None})
     doc = indicators(api, **{"from": f, "to": t})
     got = {k["metric"]: k for k in doc["results"]["kpis"]}
     assert list(got) == sorted(got) == sorted(list(kpis) + ["k8.none"])
@@ -359,11 +385,17 @@ def test_kpi_periods(api):
         assert k["observations"] == len(values) + (metric == "k4.quarter")
         assert approx(k["expected"], expected), k
         assert approx(k["attainment"], want_att[metric]), k
-    assert got["k8.none"] == {"metric": "k8.none", "actual": 5.0, "observations": 1,
+        assert approx(k["attainment_uncapped"], want_uncapped[metric]), k
+        assert k["name"] == metric and k["unit"] == "EUR"
+    assert got["k8.none"] == {"metric": "k8.none", "name": "k8.none", "unit": None,
+                              "actual": 5.0, "observations": 1,
                               "target": None, "period": None, "direction": "higher",
-                              "expected": None, "attainment": None}
+                              "expected": None, "attainment": None,
+                              "attainment_uncapped": None}
     r = sum(want_att.values()) / len(want_att)
     assert approx(doc["results"]["value"], r) and "reason" not in doc["results"]
+    # k7's unbounded ratio leaves the uncapped mean without a finite value.
+    assert doc["results"]["value_uncapped"] is None
     # Results are org-wide: the behavioural filters leave them alone.
     put_campaign(api, "c1")
     for params in ({"channel": "nowhere"}, {"campaign": "c1"}):
@@ -495,6 +527,7 @@ def test_series_buckets_equal_their_own_windows(api):
                 assert alone["timezone"] == doc["timezone"] == "UTC"
                 del alone["channel"], alone["campaign"], alone["timezone"]
                 flag = b.pop("divergence")
+                assert b.pop("divergence_explanation")
                 assert isinstance(flag, bool)
                 assert b == alone
 
@@ -515,6 +548,10 @@ def weekly(api, weeks, target=7):
     post_results(api, *results)
 
 
+def flags(doc):
+    return [b["divergence"] for b in doc["buckets"]]
+
+
 def test_divergence_flagged_when_results_rise_and_amp_falls(api):
     weekly(api, [("2025-03-03", 18, 3.5),    # R 0.5,  AMP 0.9
                  ("2025-03-10", 16, 5.6),    # R 0.8,  AMP 0.8:  diverges
@@ -524,6 +561,42 @@ def test_divergence_flagged_when_results_rise_and_amp_falls(api):
     got = [(round(b["results"]["value"], 6), round(b["amp"]["value"], 6), b["divergence"])
            for b in doc["buckets"]]
     assert got == [(0.5, 0.9, False), (0.8, 0.8, True), (1.0, 0.9, False), (1.2, 0.85, True)]
+    words = [b["divergence_explanation"] for b in doc["buckets"]]
+    assert words[0].startswith("No divergence: this is the first bucket")
+    assert words[1] == ("Divergence: AMP fell from 0.900 to 0.800 while results did not "
+                        "fall (from 50% to 80% of target, before the 150% cap), a sign that "
+                        "results may be bought at purpose's expense.")
+    assert words[2] == "No divergence: AMP held or rose (from 0.800 to 0.900)."
+
+
+def test_divergence_flagged_above_the_cap(api):
+    """Results far above target and still rising while AMP falls: R sits at
+    its 1.5 cap every week, the uncapped attainment goes 2 -> 3 -> 4, and
+    AMP falls 0.7 -> 0.5 -> 0.25 (the pattern of issue #11)."""
+    weekly(api, [("2025-03-03", 14, 14),     # 200% of target
+                 ("2025-03-10", 10, 21),     # 300%
+                 ("2025-03-17", 5, 28)])     # 400%
+    doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-23"})
+    got = [(b["results"]["value"], round(b["results"]["value_uncapped"], 6),
+            round(b["amp"]["value"], 6)) for b in doc["buckets"]]
+    assert got == [(1.5, 2.0, 0.7), (1.5, 3.0, 0.5), (1.5, 4.0, 0.25)]
+    assert [approx(b["results"]["kpis"][0]["attainment_uncapped"], u)
+            for b, u in zip(doc["buckets"], (2, 3, 4))] == [True] * 3
+    assert flags(doc) == [False, True, True]
+    assert [b["state"] for b in doc["buckets"]] == ["thriving", "thriving", "results_chasing"]
+    assert "from 300% to 400% of target" in doc["buckets"][2]["divergence_explanation"]
+    assert "(each counted up to 150%)" in doc["buckets"][2]["state_explanation"]
+
+
+def test_divergence_above_the_cap_not_flagged_when_results_fall(api):
+    """Uncapped results 4 -> 2 (R 1.5 both weeks) while AMP falls: results
+    fell, so no divergence, though the capped R is flat."""
+    weekly(api, [("2025-03-03", 18, 28), ("2025-03-10", 4, 14)])
+    doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-16"})
+    assert [b["results"]["value"] for b in doc["buckets"]] == [1.5, 1.5]
+    assert flags(doc) == [False, False]
+    assert doc["buckets"][1]["divergence_explanation"].startswith(
+        "No divergence: AMP fell (from 0.900 to 0.200) but results fell too")
 
 
 def test_divergence_not_flagged_when_both_rise(api):
@@ -531,40 +604,60 @@ def test_divergence_not_flagged_when_both_rise(api):
                  ("2025-03-10", 12, 5.6),    # R 0.8, AMP 0.6
                  ("2025-03-17", 15, 7)])     # R 1.0, AMP 0.75
     doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-23"})
-    assert [b["divergence"] for b in doc["buckets"]] == [False, False, False]
+    assert flags(doc) == [False, False, False]
     assert doc["buckets"][2]["state"] == "thriving"
 
 
-def test_divergence_needs_a_drop_of_005_and_a_real_rise(api):
-    # AMP falls only 0.04 (0.92 -> 0.88 of 25); then R flat while AMP falls.
+def test_divergence_needs_a_drop_of_005_and_results_not_falling(api):
+    # AMP falls only 0.04 (0.92 -> 0.88 of 25); then R falls while AMP
+    # falls; then R flat while AMP falls: results did not fall.
     ev = Ev()
     put_kpi(api, "sales", 7, "week")
     events = []
-    for monday, self_n in (("2025-03-03", 23), ("2025-03-10", 22), ("2025-03-17", 2)):
+    for monday, self_n in (("2025-03-03", 23), ("2025-03-10", 22), ("2025-03-17", 12),
+                           ("2025-03-24", 2)):
         events += [ev("m%d" % j, monday, initiative="self" if j < self_n else "prompted")
                    for j in range(25)]
     store_events(api, events)
     post_results(api, ("r1", "sales", 3.5, at("2025-03-04")),
                  ("r2", "sales", 5.6, at("2025-03-11")),
-                 ("r3", "sales", 5.6, at("2025-03-18")))
-    doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-23"})
-    assert [b["divergence"] for b in doc["buckets"]] == [False, False, False]
+                 ("r3", "sales", 4.2, at("2025-03-18")),
+                 ("r4", "sales", 4.2, at("2025-03-25")))
+    doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-30"})
+    assert flags(doc) == [False, False, False, True]
+    assert doc["buckets"][1]["divergence_explanation"] == (
+        "No divergence: AMP fell by less than 0.05 (from 0.920 to 0.880).")
 
 
 def test_divergence_ignores_rounding_of_equal_attainment(api):
-    """100 a week: 8 in a 1-day bucket and 56 in the next 7-day bucket are
-    both 0.56 of expected (in floating point 0.5599999999999999 and 0.56)."""
+    """100 a week: 56 in a 7-day bucket and 8 in the next 1-day bucket are
+    both 0.56 of expected (in floating point 0.56 and 0.5599999999999999):
+    results did not fall, so AMP's fall is a divergence."""
     ev = Ev()
     put_kpi(api, "sales", 100, "week")
-    store_events(api, [ev("m%d" % j, "2025-03-09", initiative="self" if j < 9 else "prompted")
+    store_events(api, [ev("m%d" % j, "2025-03-03", initiative="self" if j < 9 else "prompted")
                       for j in range(10)] +
                 [ev("m%d" % j, "2025-03-10", initiative="self" if j < 1 else "prompted")
                  for j in range(10)])
-    post_results(api, ("r1", "sales", 8, at("2025-03-09")), ("r2", "sales", 56, at("2025-03-12")))
-    doc = series(api, interval="week", **{"from": "2025-03-09", "to": "2025-03-16"})
-    assert bucket_windows(doc) == [("2025-03-09", "2025-03-10", 1), ("2025-03-10", "2025-03-17", 7)]
+    post_results(api, ("r1", "sales", 56, at("2025-03-05")), ("r2", "sales", 8, at("2025-03-10")))
+    doc = series(api, interval="week", **{"from": "2025-03-03", "to": "2025-03-10"})
+    assert bucket_windows(doc) == [("2025-03-03", "2025-03-10", 7), ("2025-03-10", "2025-03-11", 1)]
     assert [approx(b["results"]["value"], 0.56) for b in doc["buckets"]] == [True, True]
-    assert [b["divergence"] for b in doc["buckets"]] == [False, False]
+    assert flags(doc) == [False, True]
+
+
+def test_divergence_explained_when_it_cannot_be_judged(api):
+    """No KPI with a target: AMP falls, but results cannot be compared."""
+    ev = Ev()
+    store_events(api, [ev("a", "2025-03-03"), ev("b", "2025-03-04", initiative="prompted")])
+    doc = series(api, **{"from": "2025-03-03", "to": "2025-03-05"})
+    assert flags(doc) == [False, False, False]
+    words = [b["divergence_explanation"] for b in doc["buckets"]]
+    assert words[1] == ("Divergence cannot be judged: no KPI has a target, so results "
+                        "cannot be compared.")
+    assert words[2].startswith("Divergence cannot be judged: this bucket has no active")
+    assert doc["buckets"][2]["state_explanation"].startswith(
+        "Not enough data: there are no events in this window")
 
 
 # --- auth, methods, tenants -----------------------------------------------------
@@ -704,17 +797,20 @@ def reference(stored, start, days, channel=None, campaign=None, kpis=None, zone=
     amp, ampr = ref_mean([a, {"value": mv}, p], n)
     parts = [name for name, v in (("autonomy", a["value"]), ("mastery", mv),
                                   ("purpose", p["value"])) if v is not None]
-    r = None
+    r = r_uncapped = None
     if kpis:
-        atts = []
+        ratios = []
         for target, period, direction, values in kpis:
             actual = sum(v for v, t in values if t0 <= t < t1)
             expected = target * elapsed / PERIOD_DAYS[period]
             if direction == "higher":
-                atts.append(min(actual / expected, 1.5))
+                ratios.append(actual / expected)
             else:
-                atts.append(1.5 if actual <= 0 else min(expected / actual, 1.5))
-        r = sum(atts) / len(atts)
+                ratios.append(math.inf if actual <= 0 else expected / actual)
+        r = sum(min(u, 1.5) for u in ratios) / len(ratios)
+        r_uncapped = sum(ratios) / len(ratios)
+        if math.isinf(r_uncapped):
+            r_uncapped = None
     if amp is None:
         state = "insufficient_data"
     elif r is None:
@@ -725,8 +821,8 @@ def reference(stored, start, days, channel=None, campaign=None, kpis=None, zone=
     else:
         state = "purpose_led" if amp >= 0.5 - EPS else "disengaged"
     return {"a": a, "p": p, "x": x, "q": q, "l": l_, "m": (mv, mr), "amp": (amp, ampr, parts),
-            "r": r, "state": state, "zone": zone, "elapsed": elapsed,
-            "window": (t0, t1),
+            "r": r, "r_uncapped": r_uncapped, "state": state, "zone": zone,
+            "elapsed": elapsed, "window": (t0, t1),
             "counts": {"events": n, "active": len(active), "contributions": len(contrib),
                        "free_choice": sum(e["initiative"] == "self" and not e["rewarded"]
                                           and e.get("campaign") is None for e in active)}}
@@ -756,7 +852,23 @@ def assert_matches(doc, ref):
     assert approx(doc["amp"]["value"], amp) and doc["amp"].get("reason") == reason
     assert doc["amp"]["parts"] == parts
     assert approx(doc["results"]["value"], ref["r"])
+    assert approx(doc["results"]["value_uncapped"], ref["r_uncapped"])
     assert doc["state"] == ref["state"]
+    assert doc["state_explanation"]
+
+
+def assert_channels(api, events):
+    """GET /v1/channels against the events stored: count, first, last."""
+    want = {}
+    for e in events:
+        at_ = e["occurred_at"][:-1] + ".000000Z"
+        n, lo, hi = want.get(e["channel"], (0, at_, at_))
+        want[e["channel"]] = (n + 1, min(lo, at_), max(hi, at_))
+    r = api.get("/v1/channels")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"next_cursor": None, "data": [
+        {"channel": c, "events": n, "first_event_at": lo, "last_event_at": hi}
+        for c, (n, lo, hi) in sorted(want.items())]}
 
 
 # Pairs 0.05 apart, to land on the quality-growth threshold.
@@ -860,6 +972,7 @@ def test_property_rollups_and_indicators_match_a_reference(service, spec, db, fi
             assert api.get(f"/v1/members/{member}").status_code == 404
         rollups_consistent(db, org)
         events = list(stored.values())
+        assert_channels(api, events)
         doc = indicators(api, **{"from": START.isoformat(),
                                  "to": (START + dt.timedelta(days=SPAN - 1)).isoformat()})
         assert_matches(doc, reference(events, START, SPAN, kpis=kpis, zone=zone))

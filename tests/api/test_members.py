@@ -183,7 +183,8 @@ def snapshot(api, db, org):
     out = {"indicators": [indicators(api, **w) for w in WINDOWS],
            "series": [series(api, interval=i, **w) for w in WINDOWS[:2] + WINDOWS[3:]
                       for i in ("day", "week", "month")],
-           "members": {m: api.get(member_path(m)).json() for m in ("m1", "m2", "m3", "gone")}}
+           "members": {m: api.get(member_path(m)).json() for m in ("m1", "m2", "m3", "gone")},
+           "channels": api.get("/v1/channels").json()}
     with db.cursor() as cur:
         # Fold pending member-log rows so the stored rows are comparable.
         cur.execute("SELECT amp.fold_member_log(%s, NULL)", (org,))

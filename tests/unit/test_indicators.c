@@ -102,9 +102,10 @@ kpi(const char *metric, double target, const char *period,
 {
 	json_t	*k;
 
-	k = json_pack("{s:s, s:s, s:f, s:s, s:s, s:f, s:i}", "metric", metric,
-	    "name", metric, "target", target, "period", period, "direction",
-	    direction, "actual", actual, "observations", n);
+	k = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:f, s:i}", "metric",
+	    metric, "name", metric, "unit", "accounts", "target", target,
+	    "period", period, "direction", direction, "actual", actual,
+	    "observations", n);
 	assert_non_null(k);
 	return (k);
 }
@@ -114,9 +115,9 @@ kpi_untargeted(const char *metric, double actual, int n)
 {
 	json_t	*k;
 
-	k = json_pack("{s:s, s:s, s:n, s:n, s:s, s:f, s:i}", "metric", metric,
-	    "name", metric, "target", "period", "direction", "higher",
-	    "actual", actual, "observations", n);
+	k = json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:f, s:i}", "metric",
+	    metric, "name", metric, "unit", "target", "period", "direction",
+	    "higher", "actual", actual, "observations", n);
 	assert_non_null(k);
 	return (k);
 }
@@ -155,6 +156,15 @@ test_attainment(void **state)
 	assert_near(attainment("lower", 5, 10), 1.5);
 	assert_near(attainment("lower", 0, 10), 1.5);
 	assert_near(attainment("lower", -3, 10), 1.5);
+
+	/* Uncapped: the ratio itself; no finite one for lower at 0. */
+	assert_near(attainment_uncapped("higher", 16, 10), 1.6);
+	assert_near(attainment_uncapped("higher", 1e9, 10), 1e8);
+	assert_near(attainment_uncapped(NULL, 3, 4), 0.75);
+	assert_near(attainment_uncapped("lower", 5, 10), 2);
+	assert_near(attainment_uncapped("lower", 20, 10), 0.5);
+	assert_true(isinf(attainment_uncapped("lower", 0, 10)));
+	assert_true(isinf(attainment_uncapped("lower", -3, 10)));
 }
 
 static void
@@ -350,20 +360,35 @@ test_window_values(void **state)
 	k = json_array_get(json_object_get(json_object_get(doc, "results"),
 	    "kpis"), 0);
 	assert_string_equal(str(k, "metric"), "a.signups");
+	assert_string_equal(str(k, "name"), "a.signups");
+	assert_string_equal(str(k, "unit"), "accounts");
 	assert_near(json_number_value(json_object_get(k, "expected")), 40);
 	assert_near(json_number_value(json_object_get(k, "attainment")), 0.75);
+	assert_near(json_number_value(json_object_get(k,
+	    "attainment_uncapped")), 0.75);
 	assert_string_equal(str(k, "period"), "week");
 	assert_string_equal(str(k, "direction"), "higher");
 	k = json_array_get(json_object_get(json_object_get(doc, "results"),
 	    "kpis"), 1);
 	assert_near(json_number_value(json_object_get(k, "expected")), 28);
 	assert_near(json_number_value(json_object_get(k, "attainment")), 1.5);
+	assert_near(json_number_value(json_object_get(k,
+	    "attainment_uncapped")), 2);
 	k = json_array_get(json_object_get(json_object_get(doc, "results"),
 	    "kpis"), 2);
 	assert_true(json_is_null(json_object_get(k, "attainment")));
-	/* R over the two targeted KPIs only. */
+	assert_true(json_is_null(json_object_get(k, "attainment_uncapped")));
+	assert_true(json_is_null(json_object_get(k, "unit")));
+	/* R over the two targeted KPIs only, capped and not. */
 	assert_near(num(doc, "results"), (0.75 + 1.5) / 2);
+	assert_near(json_number_value(json_object_get(json_object_get(doc,
+	    "results"), "value_uncapped")), (0.75 + 2) / 2);
 	assert_string_equal(str(doc, "state"), "thriving");
+	/* R 1.125 from a capped KPI: "at least" is implied by the cap note. */
+	assert_string_equal(str(doc, "state_explanation"), "Thriving: "
+	    "autonomy, mastery and purpose are strong (AMP 0.65, at least "
+	    "0.5) and KPIs reach 112% of target (each counted up to 150%), so "
+	    "results are not bought at purpose's expense.");
 	assert_int_equal(count(doc, "counts", "active"), 10);
 	assert_int_equal(count(doc, "counts", "contributions"), 4);
 	assert_int_equal(count(doc, "counts", "free_choice"), 6);
@@ -467,6 +492,12 @@ flag(const json_t *doc, size_t i)
 	return (json_is_true(d));
 }
 
+static const char *
+bucket_str(const json_t *doc, size_t i, const char *key)
+{
+	return (str(json_array_get(json_object_get(doc, "buckets"), i), key));
+}
+
 static void
 test_series_divergence(void **state)
 {
@@ -485,22 +516,59 @@ test_series_divergence(void **state)
 	assert_true(flag(doc, 1));	/* R up, AMP down exactly 0.05 */
 	assert_false(flag(doc, 2));	/* both up */
 	assert_false(flag(doc, 3));	/* R up, AMP down only 0.04 */
+	assert_string_equal(bucket_str(doc, 0, "divergence_explanation"),
+	    "No divergence: this is the first bucket, with none before it to "
+	    "compare with.");
+	assert_string_equal(bucket_str(doc, 1, "divergence_explanation"),
+	    "Divergence: AMP fell from 0.900 to 0.850 while results did not "
+	    "fall (from 50% to 80% of target, before the 150% cap), a sign "
+	    "that results may be bought at purpose's expense.");
+	assert_string_equal(bucket_str(doc, 2, "divergence_explanation"),
+	    "No divergence: AMP held or rose (from 0.850 to 0.950).");
+	assert_string_equal(bucket_str(doc, 3, "divergence_explanation"),
+	    "No divergence: AMP fell by less than 0.05 (from 0.950 to "
+	    "0.910).");
 	json_decref(doc);
 
-	/* R down while AMP falls; R flat while AMP falls. */
+	/* R down while AMP falls: no; R flat while AMP falls: yes. */
 	doc = series(json_pack("[o, o, o]", bucket(7, 80, 90),
 	    bucket(7, 50, 50), bucket(7, 50, 10)));
 	assert_false(flag(doc, 1));
-	assert_false(flag(doc, 2));
+	assert_true(flag(doc, 2));
+	assert_string_equal(bucket_str(doc, 1, "divergence_explanation"),
+	    "No divergence: AMP fell (from 0.900 to 0.500) but results fell "
+	    "too (from 80% to 50% of target, before the 150% cap).");
 	json_decref(doc);
 
 	/*
-	 * Equal attainment over buckets of different length is flat, though
-	 * 8 / (100 / 7) and 56 / 100 differ in the last bit.
+	 * Results far above target and still rising, AMP falling: R sits at
+	 * its 1.5 cap throughout (0.687 -> 0.523 -> 0.270 weekly), and the
+	 * uncapped attainment (2.0 -> 3.0 -> 4.0) did not fall.
 	 */
-	assert_true(56.0 / (100.0 * 7 / 7) > 8.0 / (100.0 * 1 / 7));
-	doc = series(json_pack("[o, o]", bucket(1, 8, 90), bucket(7, 56, 10)));
+	doc = series(json_pack("[o, o, o]", bucket(7, 200, 69),
+	    bucket(7, 300, 52), bucket(7, 400, 27)));
+	assert_true(flag(doc, 1));
+	assert_true(flag(doc, 2));
+	assert_near(num(json_array_get(json_object_get(doc, "buckets"), 2),
+	    "results"), 1.5);
+	assert_near(json_number_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(doc, "buckets"), 2), "results"),
+	    "value_uncapped")), 4);
+	json_decref(doc);
+
+	/* Above the cap and falling (4.0 -> 2.0): R stays 1.5, no flag. */
+	doc = series(json_pack("[o, o]", bucket(7, 400, 90),
+	    bucket(7, 200, 10)));
 	assert_false(flag(doc, 1));
+	json_decref(doc);
+
+	/*
+	 * Equal attainment over buckets of different length did not fall,
+	 * though 56 / 100 and 8 / (100 / 7) differ in the last bit.
+	 */
+	assert_true(8.0 / (100.0 * 1 / 7) < 56.0 / (100.0 * 7 / 7));
+	doc = series(json_pack("[o, o]", bucket(7, 56, 90), bucket(1, 8, 10)));
+	assert_true(flag(doc, 1));
 	json_decref(doc);
 
 	/* A null AMP (no events) or null R (no targeted KPI) never flags. */
@@ -512,12 +580,134 @@ test_series_divergence(void **state)
 	assert_false(flag(doc, 1));
 	assert_false(flag(doc, 2));
 	assert_false(flag(doc, 3));
+	assert_non_null(strstr(bucket_str(doc, 1, "divergence_explanation"),
+	    "this bucket has no active engagement"));
+	assert_non_null(strstr(bucket_str(doc, 2, "divergence_explanation"),
+	    "the previous bucket has no active engagement"));
+	assert_non_null(strstr(bucket_str(doc, 3, "divergence_explanation"),
+	    "no KPI has a target"));
 	json_decref(doc);
 
 	/* No buckets at all renders an empty list. */
 	doc = series(json_array());
 	assert_int_equal(json_array_size(json_object_get(doc, "buckets")), 0);
 	json_decref(doc);
+}
+
+/* Figures of a window; NAN for an undefined AMP, R or X. */
+static struct amp_figures
+figures(json_int_t events, double amp, double r, double r_uncapped,
+    double x)
+{
+	struct amp_figures	f = { .events = events, .has_amp = !isnan(amp),
+				    .amp = amp, .has_r = !isnan(r), .r = r,
+				    .r_uncapped = r_uncapped,
+				    .has_x = !isnan(x), .x = x };
+
+	return (f);
+}
+
+/*
+ * A lower-is-better KPI at 0 has no finite uncapped attainment: it is the
+ * best possible, so reaching it is not a fall and leaving it is.
+ */
+static void
+test_divergence_unbounded(void **state)
+{
+	struct amp_figures	 a, b;
+	json_t			*w, *doc;
+	const json_t		*r;
+	char			 buf[400];
+
+	(void)state;
+	a = figures(10, 0.9, 1.5, 2, 0);
+	b = figures(10, 0.5, 1.5, INFINITY, 0);
+	assert_int_equal(divergence_of(&a, &b), DIVERGENCE_DIVERGED);
+	assert_null(strstr(divergence_sentence(DIVERGENCE_DIVERGED, &a, &b,
+	    buf, sizeof(buf)), "inf"));
+	assert_string_equal(buf, "Divergence: AMP fell from 0.900 to 0.500 "
+	    "while results did not fall, a sign that results may be bought at "
+	    "purpose's expense.");
+	a.r_uncapped = INFINITY;
+	assert_int_equal(divergence_of(&a, &b), DIVERGENCE_DIVERGED);
+	b.r_uncapped = 1e6;
+	assert_int_equal(divergence_of(&a, &b), DIVERGENCE_RESULTS_FELL);
+	/* The document says null where the figure is infinite. */
+	w = window_data(7, 10, 10, 9, 0, 0, 0, 0, 0, 0, 0, json_pack("[o]",
+	    kpi("complaints", 5, "week", "lower", 0, 0)));
+	doc = indicators_window(w);
+	r = json_object_get(doc, "results");
+	assert_near(num(doc, "results"), 1.5);
+	assert_true(json_is_null(json_object_get(r, "value_uncapped")));
+	assert_true(json_is_null(json_object_get(json_array_get(
+	    json_object_get(r, "kpis"), 0), "attainment_uncapped")));
+	assert_near(json_number_value(json_object_get(json_array_get(
+	    json_object_get(r, "kpis"), 0), "attainment")), 1.5);
+	json_decref(doc);
+	json_decref(w);
+}
+
+/* Every state has its sentence, with figures on the right side. */
+static void
+test_state_sentences(void **state)
+{
+	static const struct {
+		json_int_t	 events;
+		double		 amp, r, r_uncapped, x;
+		enum amp_state	 s;
+		const char	*want;
+	} c[] = {
+		{ 10, 0.72, 1.1, 1.1, 0.1, STATE_THRIVING,
+		    "Thriving: autonomy, mastery and purpose are strong "
+		    "(AMP 0.72, at least 0.5) and KPIs reach 110% of target, "
+		    "so results are not bought at purpose's expense." },
+		{ 10, 0.499, 1.5, 3, 0.1, STATE_RESULTS_CHASING,
+		    "Results chasing: KPIs reach 150% of target (each counted "
+		    "up to 150%) but autonomy, mastery and purpose are weak "
+		    "(AMP 0.49, below 0.5), so results may be bought at "
+		    "purpose's expense." },
+		{ 10, 0.9, NAN, NAN, 0.501, STATE_RESULTS_CHASING,
+		    "Results chasing: no KPI has a target, and 51% of active "
+		    "engagement is incentivized or rewarded, so engagement is "
+		    "pushed rather than chosen." },
+		{ 10, 0.5 - 1e-12, 0.999, 0.999, 0, STATE_PURPOSE_LED,
+		    "Purpose led: autonomy, mastery and purpose are strong "
+		    "(AMP 0.50, at least 0.5) while KPIs reach 99% of target, "
+		    "below 100%." },
+		{ 10, 0.8, NAN, NAN, 0.2, STATE_PURPOSE_LED,
+		    "Purpose led: autonomy, mastery and purpose are strong "
+		    "(AMP 0.80, at least 0.5); no KPI has a target to judge "
+		    "results by." },
+		{ 10, 0.3, 0.4, 0.4, 0.2, STATE_DISENGAGED,
+		    "Disengaged: autonomy, mastery and purpose are weak "
+		    "(AMP 0.30, below 0.5) and KPIs reach 40% of target, below "
+		    "100%." },
+		{ 10, 0.3, NAN, NAN, NAN, STATE_DISENGAGED,
+		    "Disengaged: autonomy, mastery and purpose are weak "
+		    "(AMP 0.30, below 0.5) and no KPI has a target to judge "
+		    "results by." },
+		{ 0, NAN, 1, 1, NAN, STATE_INSUFFICIENT_DATA,
+		    "Not enough data: there are no events in this window, so "
+		    "its state cannot be judged." },
+		{ 3, NAN, NAN, NAN, NAN, STATE_INSUFFICIENT_DATA,
+		    "Not enough data: none of this window's events is active "
+		    "engagement (a reaction, creation or contribution) to "
+		    "measure autonomy, mastery or purpose by, so its state "
+		    "cannot be judged." },
+	};
+	struct amp_figures	 f;
+	char			 buf[400];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		f = figures(c[i].events, c[i].amp, c[i].r, c[i].r_uncapped,
+		    c[i].x);
+		assert_int_equal(state_of(f.has_amp, f.amp, f.has_r, f.r,
+		    f.has_x, f.x), c[i].s);
+		assert_string_equal(state_sentence(c[i].s, &f, buf,
+		    sizeof(buf)), c[i].want);
+	}
 }
 
 int
@@ -533,6 +723,8 @@ main(void)
 		cmocka_unit_test(test_window_periods),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_series_divergence),
+		cmocka_unit_test(test_divergence_unbounded),
+		cmocka_unit_test(test_state_sentences),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -129,6 +129,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List channels
+         * @description Every channel the caller's org has stored events on, with how many
+         *     events it holds and the `occurred_at` of its first and last
+         *     event, ordered by `channel` (byte order). A channel appears with
+         *     its first stored event and disappears when erasure
+         *     (`DELETE /v1/members/{member}`) leaves it without events; erasure
+         *     leaves the counts and times as if the member's events had never
+         *     been recorded. Resent (duplicate) events count once.
+         *
+         *     The figures are kept exact by ingestion and erasure themselves, so
+         *     they include every event committed before the request and a list
+         *     costs its page, not the number of stored events.
+         */
+        get: operations["listChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns": {
         parameters: {
             query?: never;
@@ -798,13 +828,17 @@ export interface paths {
          *       1.5)` for `direction: higher`, `min(expected / actual, 1.5)` for
          *       `lower` (1.5 when `actual` ≤ 0). This is KPI attainment, not a
          *       motivation construct. KPIs without a target are listed with
-         *       `expected` and `attainment` `null` and do not count.
+         *       `expected` and `attainment` `null` and do not count. Beside each
+         *       capped figure the answer gives the ratio before the cap
+         *       (`attainment_uncapped`, and their mean `value_uncapped`), so
+         *       results far above target stay visible.
          *     - **State**: `thriving` (AMP ≥ 0.5, R ≥ 1), `results_chasing` (R ≥
          *       1, AMP < 0.5: results bought at purpose's expense),
          *       `purpose_led` (AMP ≥ 0.5, R < 1), `disengaged` (both below),
          *       `insufficient_data` (AMP `null`). When R is `null`:
          *       `results_chasing` if X > 0.5, else `purpose_led` if AMP ≥ 0.5,
-         *       else `disengaged`.
+         *       else `disengaged`. `state_explanation` says the state and the
+         *       figures it rests on in one plain sentence.
          *
          *     **Our design choices**, not established research: the 0.05
          *     quality-growth threshold, the equal weights (Q and L in mastery; A,
@@ -855,12 +889,19 @@ export interface paths {
          *     `days`, and `channel` and `campaign` filter the behavioural
          *     indicators only.
          *
-         *     **Divergence** (`divergence: true`): results rose against the
-         *     previous bucket (R greater by more than 1e-9) while AMP fell by at
-         *     least 0.05 (within 1e-9) — the warning sign that results are being
-         *     bought at purpose's expense. Always `false` for the first bucket and
-         *     when R or AMP is `null` in either bucket. The 0.05 drop is our
-         *     design choice.
+         *     **Divergence** (`divergence: true`): AMP fell by at least 0.05
+         *     (within 1e-9) against the previous bucket while results did not
+         *     fall — the warning sign that results are being bought at purpose's
+         *     expense. "Did not fall" is judged on the **uncapped** attainment
+         *     (`results.value_uncapped`, the mean ratio before the 1.5 cap): the
+         *     bucket's is at least the previous one's, within a relative 1e-9
+         *     (equal attainments over buckets of different lengths differ in the
+         *     last bit). So results far above target that keep rising still
+         *     count, though R sits at its cap in both buckets; a `lower` KPI at
+         *     `actual` ≤ 0 counts as above every finite value. Always `false`
+         *     for the first bucket and when AMP or R is `null` in either bucket.
+         *     `divergence_explanation` says why in one plain sentence. The 0.05
+         *     drop is our design choice.
          *
          *     At most 400 buckets: a daily series over a window that covers 401
          *     days is a 400 naming `interval`. An `interval` other than
@@ -1185,6 +1226,21 @@ export interface components {
         };
         /** @description Pass as `cursor` for the next page; `null` on the last page. */
         NextCursor: string | null;
+        /** @description One channel of the org and the events stored on it. */
+        Channel: {
+            /** @description The `channel` of the events, as sent. */
+            channel: string;
+            /** @description How many events of the org are stored on this channel (any kind). */
+            events: number;
+            /** @description The earliest `occurred_at` of the channel's events. */
+            first_event_at: components["schemas"]["Timestamp"];
+            /** @description The latest `occurred_at` of the channel's events. */
+            last_event_at: components["schemas"]["Timestamp"];
+        };
+        ChannelPage: {
+            data: components["schemas"]["Channel"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
         /** @description A campaign as sent to PUT. Unknown fields are rejected. */
         CampaignInput: {
             name: string;
@@ -1777,6 +1833,10 @@ export interface components {
         /** @description One KPI of the org, in `metric` order. */
         KpiAttainment: {
             metric: components["schemas"]["Key"];
+            /** @description The KPI's display name, as set by `PUT /v1/kpis/{metric}`. */
+            name: string;
+            /** @description The unit of `actual`, `target` and `expected`; `null` when the KPI has none. */
+            unit: string | null;
             /** @description The sum of the KPI's observations in the window (0 without any). */
             actual: number;
             /** @description How many observations `actual` sums. */
@@ -1797,6 +1857,14 @@ export interface components {
              *     others. `null` without a target.
              */
             attainment: number | null;
+            /**
+             * @description The same ratio before the 1.5 cap: `actual / expected` for
+             *     `higher`, `expected / actual` for `lower` (2.5 means 250% of
+             *     target). `null` without a target, and for a `lower` KPI whose
+             *     `actual` is ≤ 0, where the ratio has no finite value (its
+             *     `attainment` is 1.5: the best possible).
+             */
+            attainment_uncapped: number | null;
         };
         /**
          * @description R = mean `attainment` over the KPIs with a target: org-wide KPI
@@ -1806,7 +1874,17 @@ export interface components {
          *     `metric` order.
          */
         Results: {
+            /** @description R, the mean of the capped `attainment`s; the state is judged on it. */
             value: number | null;
+            /**
+             * @description The mean of the KPIs' `attainment_uncapped` (over the same
+             *     KPIs as `value`): how far above or below target results are,
+             *     without the 1.5 cap. A series' divergence is judged on it.
+             *     `null` when `value` is, and when a `lower` KPI at `actual` ≤ 0
+             *     has no finite uncapped attainment (divergence then counts it as
+             *     above every finite value).
+             */
+            value_uncapped: number | null;
             /**
              * @description Why `value` is `null`; present exactly when it is.
              * @enum {string}
@@ -1823,6 +1901,18 @@ export interface components {
          * @enum {string}
          */
         State: "thriving" | "results_chasing" | "purpose_led" | "disengaged" | "insufficient_data";
+        /**
+         * @description `state` in one plain sentence for a community manager, starting
+         *     with the state's name (`Thriving: …`, `Results chasing: …`,
+         *     `Purpose led: …`, `Disengaged: …`, `Not enough data: …`) and
+         *     quoting the figures it rests on: AMP (2 decimals), R as a
+         *     percentage of target, or the share of incentivized or rewarded
+         *     engagement when R is `null`. Figures are truncated towards the
+         *     side of the threshold they are on, so an AMP of 0.496 reads 0.49
+         *     (below 0.5). Wording may improve between releases; do not parse
+         *     it, use `state`.
+         */
+        StateExplanation: string;
         /** @description Event counts of the window, after the filters. */
         IndicatorCounts: {
             /** @description All events, any kind. */
@@ -1861,6 +1951,7 @@ export interface components {
             extrinsic_pressure: components["schemas"]["Share"];
             results: components["schemas"]["Results"];
             state: components["schemas"]["State"];
+            state_explanation: components["schemas"]["StateExplanation"];
             counts: components["schemas"]["IndicatorCounts"];
             /** @description The `channel` filter as given, `null` without one. */
             channel: string | null;
@@ -1883,13 +1974,24 @@ export interface components {
             extrinsic_pressure: components["schemas"]["Share"];
             results: components["schemas"]["Results"];
             state: components["schemas"]["State"];
+            state_explanation: components["schemas"]["StateExplanation"];
             counts: components["schemas"]["IndicatorCounts"];
             /**
-             * @description R rose against the previous bucket (by more than 1e-9) while AMP
-             *     fell by at least 0.05; `false` for the first bucket and when R
-             *     or AMP is `null` in either bucket.
+             * @description AMP fell by at least 0.05 against the previous bucket while
+             *     results did not fall, judged on `results.value_uncapped`; see
+             *     the operation's description. `false` for the first bucket and
+             *     when AMP or R is `null` in either bucket.
              */
             divergence: boolean;
+            /**
+             * @description `divergence` in one plain sentence for a community manager:
+             *     `Divergence: …` when it is true, `No divergence: …` when the
+             *     buckets were compared and it is false, `Divergence cannot be
+             *     judged: …` when AMP or R is `null` in either bucket. It quotes
+             *     the AMP of both buckets and, when both are finite, their
+             *     uncapped results as a percentage of target.
+             */
+            divergence_explanation: string;
         };
         IndicatorSeries: {
             /** @description The org's time zone whose days, weeks and months the buckets are. */
@@ -2643,6 +2745,62 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChannels: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size.
+                 * @example 100
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_cursor` of the previous page, passed back unchanged with the same filters.
+                 * @example c3ByaW5nLXBvaW50cw
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "channel": "forum",
+                     *           "events": 18234,
+                     *           "first_event_at": "2025-09-01T07:12:03.000000Z",
+                     *           "last_event_at": "2026-02-19T21:40:55.120000Z"
+                     *         },
+                     *         {
+                     *           "channel": "github",
+                     *           "events": 2210,
+                     *           "first_event_at": "2025-10-14T10:00:00.000000Z",
+                     *           "last_event_at": "2026-02-18T16:03:11.000000Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJnaXRodWIiXQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChannelPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4044,27 +4202,33 @@ export interface operations {
                      *           },
                      *           "results": {
                      *             "value": 0.75,
+                     *             "value_uncapped": 0.75,
                      *             "kpis": [
                      *               {
                      *                 "metric": "signups",
+                     *                 "name": "Sign-ups",
+                     *                 "unit": "accounts",
                      *                 "actual": 3,
                      *                 "observations": 1,
                      *                 "target": 7,
                      *                 "period": "week",
                      *                 "direction": "higher",
                      *                 "expected": 4,
-                     *                 "attainment": 0.75
+                     *                 "attainment": 0.75,
+                     *                 "attainment_uncapped": 0.75
                      *               }
                      *             ]
                      *           },
                      *           "state": "purpose_led",
+                     *           "state_explanation": "Purpose led: autonomy, mastery and purpose are strong (AMP 0.83, at least 0.5) while KPIs reach 75% of target, below 100%.",
                      *           "counts": {
                      *             "events": 4,
                      *             "active": 4,
                      *             "contributions": 2,
                      *             "free_choice": 4
                      *           },
-                     *           "divergence": false
+                     *           "divergence": false,
+                     *           "divergence_explanation": "No divergence: this is the first bucket, with none before it to compare with."
                      *         }
                      *       ]
                      *     }
