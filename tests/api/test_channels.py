@@ -78,8 +78,9 @@ def test_scopes_and_methods(api, anon, org):
                            ("indicators:read", 200), ("admin", 200)):
         assert api.as_org(org, scopes=scopes).get("/v1/channels").status_code == status
     for method in ("POST", "PUT", "DELETE"):
-        r = api.request(method, "/v1/channels", json={})
-        assert r.status_code == 405 and r.headers["allow"] == "GET"
+        # A body on DELETE is refused before routing (request framing).
+        r = api.request(method, "/v1/channels", json={} if method != "DELETE" else None)
+        assert r.status_code == 405 and h.allowed(r) == h.allows("GET")
 
 
 def test_another_orgs_channels_never_appear(api, org, db):
