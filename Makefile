@@ -12,7 +12,8 @@ TTL ?= 86400
 AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
 export AMP_JWT_SECRET PORT PGPORT
 
-.PHONY: all build run test unit api lint ts fuzz bench token stop clean
+.PHONY: all build run test test-citus unit api lint ts fuzz bench bench-citus \
+	token stop clean
 
 all: build
 
@@ -25,6 +26,11 @@ run:
 
 test:
 	@scripts/test.sh
+
+# The API tests against a Citus coordinator with two workers (Citus is
+# built from ../shared/vendor the first time).
+test-citus:
+	@scripts/test.sh citus
 
 # Parts of `make test`, for quicker loops.
 unit:

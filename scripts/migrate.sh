@@ -8,7 +8,10 @@
 #      (CREATE OR REPLACE), re-applied when the file's sha256 differs from
 #      the one recorded in amp.schema_functions, and all of them after any
 #      migration. A signature that goes away is dropped by a migration.
-#   3. The schema version (scripts/schema-version.sh) into
+#   3. On a database with the citus extension, sql/citus.sql: tenant
+#      tables distributed by org, entry points routed to the org's worker
+#      (idempotent, so it runs every time; not part of the version).
+#   4. The schema version (scripts/schema-version.sh) into
 #      amp.schema_version, which /readyz compares with the build's.
 # Anything failing rolls all of it back. A tiny runner on psql: it needs
 # nothing that the PostgreSQL client does not already bring.
@@ -83,6 +86,11 @@ SQL
 	done
 	names=$(printf "'%s'," "${files[@]##*/}")
 	cat <<SQL
+SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+    AS citus \gset
+\if :citus
+\i sql/citus.sql
+\endif
 DELETE FROM amp.schema_functions WHERE file NOT IN (${names%,});
 INSERT INTO amp.schema_version AS v (version) VALUES ('$version')
 ON CONFLICT (one) DO UPDATE SET version = excluded.version,

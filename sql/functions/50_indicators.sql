@@ -2,11 +2,15 @@
 -- rollups by index key; the formulas themselves live in src/core
 -- (indicators.c).
 
+-- PL/pgSQL, not SQL: Citus runs no SQL function that reads a distributed
+-- table.
 CREATE OR REPLACE FUNCTION amp.unknown_campaign_filter(p_org text,
     p_campaign text) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-	SELECT p_campaign IS NOT NULL AND NOT EXISTS (SELECT 1 FROM amp.campaigns c
-	    WHERE c.org_id = p_org AND c.id = p_campaign)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN p_campaign IS NOT NULL AND NOT EXISTS (SELECT 1
+	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = p_campaign);
+END
 $$;
 
 -- Everything the indicator formulas need for each window [p_from[i],
