@@ -26,11 +26,12 @@ as_pg() {
 	fi
 }
 
+# The version of the citus.so the server loads, as citus_version() says it.
 installed_version() {
-	local ext
-	ext=$(pg_config --sharedir)/extension/citus.control
-	[ -f "$(pg_config --pkglibdir)/citus.so" ] && [ -f "$ext" ] &&
-	    sed -n "s/^default_version = '\(.*\)-[0-9]*'$/\1/p" "$ext"
+	local so
+	so=$(pg_config --pkglibdir)/citus.so
+	[ -f "$so" ] && [ -f "$(pg_config --sharedir)/extension/citus.control" ] &&
+	    grep -ao 'Citus [0-9][0-9.]*[0-9]' "$so" | head -1 | cut -d' ' -f2
 }
 
 build() {
@@ -117,6 +118,29 @@ SELECT citus_add_node('${node%:*}', ${node##*:})
     WHERE nodename = '${node%:*}' AND nodeport = ${node##*:});
 SQL
 	done
+	# Citus copies a role to the workers, and records that it did, the
+	# first time an object owned by the role is distributed, with an ALTER
+	# ROLE that only a superuser may run; the migrator (amp_owner) is
+	# none. So the superuser has it done here for both roles, through a
+	# throwaway type owned by each.
+	psql -X -q -v ON_ERROR_STOP=1 -h "${coord%:*}" -p "${coord##*:}" \
+	    -U postgres -d ampmeter >/dev/null <<'SQL'
+DO $$
+DECLARE
+	r text;
+BEGIN
+	FOREACH r IN ARRAY ARRAY['amp_owner', 'amp_app'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_dist_object
+		    WHERE classid = 'pg_authid'::regclass AND objid = r::regrole)
+		THEN
+			CREATE TYPE public.amp_role_copy AS (x int);
+			EXECUTE format('ALTER TYPE public.amp_role_copy OWNER TO %I', r);
+			DROP TYPE public.amp_role_copy;
+		END IF;
+	END LOOP;
+END
+$$;
+SQL
 	;;
 stop)
 	dir=$2

@@ -24,10 +24,6 @@
 -- The migration tables (amp.schema_*) stay plain tables of the coordinator,
 -- which is what the service and the migrator connect to.
 
--- Distributing in a transaction that also created the tables: one
--- connection per worker, so each step sees the ones before it.
-SET LOCAL citus.multi_shard_modify_mode = 'sequential';
-
 DO $$
 DECLARE
 	t regclass;
@@ -67,7 +63,7 @@ BEGIN
 		AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
 		    WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid)
 	    ORDER BY p.oid LOOP
-		PERFORM create_distributed_function(f::text);
+		PERFORM create_distributed_function(f);
 	END LOOP;
 
 	FOR f IN SELECT p.oid FROM pg_proc p
@@ -79,7 +75,7 @@ BEGIN
 		    WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid
 			AND o.distribution_argument_index IS NOT NULL)
 	    ORDER BY p.oid LOOP
-		PERFORM create_distributed_function(f::text,
+		PERFORM create_distributed_function(f,
 		    distribution_arg_name => 'p_org',
 		    colocate_with => 'amp.campaigns');
 	END LOOP;
