@@ -52,6 +52,17 @@ bench:
 	@scripts/build.sh
 	@bench/run.sh
 
+# ampmeter on a Citus coordinator with two workers against plain
+# PostgreSQL, same machine (bench/sections/citus.sh): ingest CPU per event
+# and the 90-day indicators p95.
+BENCH_CITUS_EVENTS ?= 50000
+BENCH_CITUS_ROUNDS ?= 3
+bench-citus:
+	@scripts/deps.sh build db bench citus
+	@scripts/build.sh
+	@BENCH_EVENTS=$(BENCH_CITUS_EVENTS) BENCH_ROUNDS=$(BENCH_CITUS_ROUNDS) \
+	    BENCH_RESULTS=bench/results-citus.md bench/run.sh citus
+
 token:
 	@scripts/token.sh "$(ORG)" "$(SCOPES)" "$(TTL)"
 

@@ -6,7 +6,8 @@
 #   scripts/citus.sh start DIR PORT [fast]  nodes on PORT (coordinator),
 #                                           PORT+1 and PORT+2 (workers)
 #   scripts/citus.sh setup COORD W1 W2      extension everywhere, workers
-#                                           added; each arg host:port
+#                                           added; each arg host:port; as
+#                                           postgres (PGPASSWORD if any)
 #   scripts/citus.sh stop DIR
 # Debian has no Citus package: it is built from ../shared/vendor (or
 # $CITUS_TARBALL) with patches/citus/ applied, against the installed
@@ -116,6 +117,20 @@ SELECT citus_set_coordinator_host('${coord%:*}', ${coord##*:})
 SELECT citus_add_node('${node%:*}', ${node##*:})
     WHERE NOT EXISTS (SELECT 1 FROM pg_dist_node
     WHERE nodename = '${node%:*}' AND nodeport = ${node##*:});
+SQL
+	done
+	# Where the nodes ask for passwords (compose), Citus' own connections
+	# between nodes (as the session's role) take them from
+	# pg_dist_authinfo; loopback test clusters trust.
+	for pair in "postgres:${POSTGRES_PASSWORD:-}" \
+	    "amp_owner:${AMP_OWNER_PASSWORD:-}" "amp_app:${AMP_APP_PASSWORD:-}"; do
+		[ -n "${pair#*:}" ] || continue
+		psql -X -q -v ON_ERROR_STOP=1 -h "${coord%:*}" -p "${coord##*:}" \
+		    -U postgres -d ampmeter -v role="${pair%%:*}" \
+		    -v info="password=${pair#*:}" >/dev/null <<'SQL'
+DELETE FROM pg_dist_authinfo WHERE nodeid = 0 AND rolename = :'role';
+INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo)
+VALUES (0, :'role', :'info');
 SQL
 	done
 	# Citus copies a role to the workers, and records that it did, the
