@@ -34,7 +34,7 @@ RUN /tmp/deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/deps.sh && \
 	--no-create-home --shell /usr/sbin/nologin ampmeter
 WORKDIR /app
 COPY --from=build /src/ampmeter /app/ampmeter
-COPY scripts/migrate.sh scripts/schema-version.sh /app/scripts/
+COPY scripts/migrate.sh scripts/schema-version.sh scripts/citus.sh /app/scripts/
 COPY sql/ /app/sql/
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh
 

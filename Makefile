@@ -12,7 +12,8 @@ TTL ?= 86400
 AMP_JWT_SECRET ?= ampmeter-development-secret-not-for-production
 export AMP_JWT_SECRET PORT PGPORT
 
-.PHONY: all build run demo test unit api lint ts fuzz bench token stop clean
+.PHONY: all build run demo test test-citus unit api lint ts fuzz bench \
+	bench-citus token stop clean
 
 all: build
 
@@ -30,6 +31,11 @@ demo:
 
 test:
 	@scripts/test.sh
+
+# The API tests against a Citus coordinator with two workers (Citus is
+# built from ../shared/vendor the first time).
+test-citus:
+	@scripts/test.sh citus
 
 # Parts of `make test`, for quicker loops.
 unit:
@@ -50,6 +56,17 @@ bench:
 	@scripts/deps.sh build db bench
 	@scripts/build.sh
 	@bench/run.sh
+
+# ampmeter on a Citus coordinator with two workers against plain
+# PostgreSQL, same machine (bench/sections/citus.sh): ingest CPU per event
+# and the 90-day indicators p95.
+BENCH_CITUS_EVENTS ?= 50000
+BENCH_CITUS_ROUNDS ?= 3
+bench-citus:
+	@scripts/deps.sh build db bench citus
+	@scripts/build.sh
+	@BENCH_EVENTS=$(BENCH_CITUS_EVENTS) BENCH_ROUNDS=$(BENCH_CITUS_ROUNDS) \
+	    BENCH_RESULTS=bench/results-citus.md bench/run.sh citus
 
 token:
 	@scripts/token.sh "$(ORG)" "$(SCOPES)" "$(TTL)"

@@ -6,7 +6,7 @@
 # service on free ports, and tears both down at the end, even on failure.
 #
 #   bench/run.sh [SECTION...]        SECTION: one of ALL_SECTIONS, or all
-#                                    (the default)
+#                                    (the default: all but citus)
 #
 #   ingest  events/s through POST /v1/events (batches of 500 over several
 #           connections; each answer is sent after commit) and events/s of
@@ -34,6 +34,7 @@
 # the ingest, 8), BENCH_HTTP_CONNS (32), BENCH_HTTP_SECS (10), AMP_WORKERS
 # (2) and AMP_DB_CONNS (4 per worker): the service's defaults. BENCH_KEEP=1
 # keeps the work directory (data, logs, wrk output) for a look afterwards.
+# BENCH_RESULTS: where the table goes (bench/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -62,7 +63,11 @@ PY=/usr/bin/python3
 sections=()
 for s in "${@:-all}"; do
 	if [ "$s" = all ]; then
-		sections+=("${ALL_SECTIONS[@]}")
+		# citus builds Citus and starts three more servers: asked by name
+		# (make bench-citus).
+		for a in "${ALL_SECTIONS[@]}"; do
+			[ "$a" = citus ] || sections+=("$a")
+		done
 	elif [[ " ${ALL_SECTIONS[*]} " == *" $s "* ]]; then
 		sections+=("$s")
 	else
@@ -86,10 +91,15 @@ work=$(mktemp -d "$top/var/bench.XXXXXX")
 chmod 755 "$work"		# the postgres user must reach its data directory
 svc_pid=""
 pg_started=""
+# Functions a section adds to stop what it started itself.
+cleanups=()
 
 teardown() {
-	local rc=$?
+	local rc=$? c
 	trap - EXIT INT TERM
+	for c in "${cleanups[@]}"; do
+		"$c" || true
+	done
 	if [ -n "$svc_pid" ] && kill -0 "$svc_pid" 2>/dev/null; then
 		kill -TERM "$svc_pid" 2>/dev/null || true
 		for _ in $(seq 50); do
@@ -567,6 +577,7 @@ git diff --quiet HEAD -- src sql conf 2>/dev/null || commit+=" with local change
 	echo "| --- | --- | --- |"
 	printf '%s\n' "${rows[@]}"
 } >"$work/results.md"
-cp "$work/results.md" bench/results.md
+results=${BENCH_RESULTS:-bench/results.md}
+cp "$work/results.md" "$results"
 echo
-cat bench/results.md
+cat "$results"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a task needs, only those missing.
-# Usage: scripts/deps.sh GROUP...   (build db test fuzz web bench demo runtime)
+# Usage: scripts/deps.sh GROUP...   (build db test fuzz web bench demo runtime citus)
 # The Dockerfile calls this same script, so its steps are exercised in CI.
 set -euo pipefail
 
@@ -21,6 +21,11 @@ for group in "$@"; do
 	web)	pkgs+=(chromium fonts-dejavu-core) ;;
 	bench)	pkgs+=(wrk time curl python3) ;;
 	demo)	pkgs+=(python3) ;;
+	# Citus is built from ../shared/vendor (Debian has no package): the
+	# server headers must match the installed postgresql-15, and they
+	# include gssapi/gssapi.h.
+	citus)	pkgs+=(postgresql-15 postgresql-server-dev-15 liblz4-dev libzstd-dev
+		    libkrb5-dev build-essential) ;;
 	runtime) pkgs+=(libjansson4 libjwt0 libpq5 libssl3 postgresql-client-15
 		    curl openssl ca-certificates) ;;
 	*)	echo "deps.sh: unknown group $group" >&2; exit 2 ;;

@@ -8,7 +8,15 @@
 #      (CREATE OR REPLACE), re-applied when the file's sha256 differs from
 #      the one recorded in amp.schema_functions, and all of them after any
 #      migration. A signature that goes away is dropped by a migration.
-#   3. The schema version (scripts/schema-version.sh) into
+#   3. On a database with the citus extension, sql/citus.sql: tenant
+#      tables distributed by org, entry points routed to the org's worker
+#      (idempotent, so it runs every time; not part of the version). It
+#      is a second transaction: Citus deadlocks on itself distributing a
+#      table with a serial column in the transaction that created a type
+#      it uses (the sequence goes through a connection of its own). A
+#      failure there leaves the version unwritten, /readyz says 503, and
+#      the next run finishes the job.
+#   4. The schema version (scripts/schema-version.sh) into
 #      amp.schema_version, which /readyz compares with the build's.
 # Anything failing rolls all of it back. A tiny runner on psql: it needs
 # nothing that the PostgreSQL client does not already bring.
@@ -27,6 +35,15 @@ trap 'rm -f "$script"' EXIT
 SET client_min_messages = warning;
 BEGIN;
 SELECT pg_advisory_xact_lock(7245001);
+SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+    AS citus \gset
+\if :citus
+-- Citus: one connection per worker for the whole transaction, so that
+-- each step on a worker sees the ones before it (objects created here);
+-- new objects reach the workers when sql/citus.sql distributes them.
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+SET LOCAL citus.create_object_propagation = 'deferred';
+\endif
 CREATE SCHEMA IF NOT EXISTS amp;
 CREATE TABLE IF NOT EXISTS amp.schema_migrations (
 	version		text PRIMARY KEY,
@@ -84,6 +101,13 @@ SQL
 	names=$(printf "'%s'," "${files[@]##*/}")
 	cat <<SQL
 DELETE FROM amp.schema_functions WHERE file NOT IN (${names%,});
+\if :citus
+COMMIT;
+BEGIN;
+SELECT pg_advisory_xact_lock(7245001);
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+\i sql/citus.sql
+\endif
 INSERT INTO amp.schema_version AS v (version) VALUES ('$version')
 ON CONFLICT (one) DO UPDATE SET version = excluded.version,
     applied_at = now()

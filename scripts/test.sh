@@ -4,15 +4,20 @@
 # short run of each fuzz target, then the API tests (which start their own
 # throwaway PostgreSQL and service; tests/api/test_web.py drives the
 # dashboard in headless Chromium). Ends with one line of totals.
-#   scripts/test.sh [unit|lint|ts|fuzz|api]...   (default: all)
-# FUZZ_SECONDS (default 10) is how long each fuzz target runs.
+#   scripts/test.sh [unit|lint|ts|fuzz|api|citus]...   (default: all but citus)
+# FUZZ_SECONDS (default 10) is how long each fuzz target runs. The citus
+# part (make test-citus) runs the API tests, unchanged, against a Citus
+# coordinator with two workers (scripts/citus.sh builds Citus when it is
+# not installed), plus tests/api/test_citus.py.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(unit lint ts fuzz api)
 
-scripts/deps.sh build db test fuzz web || exit 1
+groups=(build db test fuzz web)
+[[ " ${parts[*]} " == *" citus "* ]] && groups+=(citus)
+scripts/deps.sh "${groups[@]}" || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0
@@ -121,13 +126,16 @@ run_fuzz() {
 	fi
 }
 
+# run_api [NAME]: the API tests; their JUnit report is $out/NAME.xml.
 run_api() {
+	local xml="$out/${1:-api}.xml"
+	rm -f "$xml"
 	npm_ci || { echo "api: npm ci failed" >&2; failed=$((failed + 1)); return; }
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api \
-	    --junitxml="$out/api.xml"
+	    --junitxml="$xml"
 	local rc=$?
-	if [ -f "$out/api.xml" ]; then
-		read -r p f < <(/usr/bin/python3 - "$out/api.xml" <<'PY'
+	if [ -f "$xml" ]; then
+		read -r p f < <(/usr/bin/python3 - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 r = ET.parse(sys.argv[1]).getroot()
 s = r if r.tag == "testsuite" else r.find("testsuite")
@@ -149,7 +157,13 @@ for part in "${parts[@]}"; do
 	lint) run_lint ;;
 	ts) run_ts ;;
 	fuzz) run_fuzz ;;
-	api) rm -f "$out/api.xml"; run_api ;;
+	api) run_api ;;
+	citus)
+		scripts/citus.sh build || exit 1
+		export AMP_TEST_CLUSTER=citus
+		run_api api-citus
+		unset AMP_TEST_CLUSTER
+		;;
 	*) echo "unknown part $part" >&2; exit 2 ;;
 	esac
 done

@@ -180,7 +180,10 @@ call_read(struct http_request *req)
  * migrated. A statement cancelled by statement_timeout (the request
  * deadline, set in ampmeter.c) says so, as call_expired does when the
  * deadline is noticed here first. Anything else is a bug of ours: 500,
- * logged, no detail out.
+ * logged, no detail out. Citus raises XX000 "postmaster was shut down" in
+ * a backend of the coordinator whose postmaster died (kill -9) while it
+ * waited on a worker: the server going away, like 57P01 from plain
+ * PostgreSQL.
  */
 static int
 call_error(struct http_request *req)
@@ -195,7 +198,9 @@ call_error(struct http_request *req)
 	    strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0 ||
 	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "42P01") == 0 || strcmp(state, "42883") == 0 ||
-	    strcmp(state, "3F000") == 0 || strcmp(state, "55P03") == 0) {
+	    strcmp(state, "3F000") == 0 || strcmp(state, "55P03") == 0 ||
+	    (strcmp(state, "XX000") == 0 && call->sql.error != NULL &&
+	    strstr(call->sql.error, "postmaster was shut down") != NULL)) {
 		kore_log(LOG_NOTICE, "database unavailable (%s): %s",
 		    state != NULL ? state : "no connection",
 		    call->sql.error != NULL ? call->sql.error : "");

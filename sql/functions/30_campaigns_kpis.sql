@@ -1,4 +1,10 @@
 -- Campaigns and KPIs: what an org runs and what it measures.
+--
+-- Written to run on Citus too (sql/citus.sql), where a statement reading
+-- a table runs on a shard of it: a row is passed on as ROW(c.*)::type (the
+-- shard's own row type is another type), and ON CONFLICT ... DO UPDATE
+-- takes updated_at from the proposed row (excluded), as Citus refuses
+-- functions that are not immutable there.
 
 -- Campaigns -----------------------------------------------------------
 
@@ -26,10 +32,12 @@ BEGIN
 	ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name,
 	    incentive = excluded.incentive, contingency = excluded.contingency,
 	    starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-	    channel = excluded.channel, updated_at = now()
-	RETURNING t AS row, (t.xmax = 0) AS created INTO r;
+	    channel = excluded.channel, updated_at = excluded.updated_at
+	RETURNING t.*, (t.xmax = 0) AS created INTO r;
 	RETURN QUERY SELECT CASE WHEN r.created THEN 201 ELSE 200 END,
-	    amp.campaign_json(r.row);
+	    amp.campaign_json(ROW(r.org_id, r.id, r.name, r.incentive,
+	    r.contingency, r.starts_at, r.ends_at, r.channel, r.created_at,
+	    r.updated_at)::amp.campaigns);
 END
 $$;
 
@@ -39,7 +47,7 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	PERFORM amp.tenant(p_org);
 	RETURN QUERY SELECT coalesce(max(200), 404),
-	    coalesce((array_agg(amp.campaign_json(c)))[1],
+	    coalesce((array_agg(amp.campaign_json(ROW(c.*)::amp.campaigns)))[1],
 	    amp.not_found('campaign ' || p_id))
 	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = p_id;
 END
@@ -56,7 +64,7 @@ BEGIN
 	-- A bad cursor decodes to no keys, so no row is read for it.
 	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
 	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(c.id),
-	    'd', amp.campaign_json(c)) ORDER BY c.id)
+	    'd', amp.campaign_json(ROW(c.*)::amp.campaigns)) ORDER BY c.id)
 	    FROM (SELECT * FROM amp.campaigns x
 		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.id > k[1])
 		ORDER BY x.id LIMIT p_limit + 1) c), p_limit);
@@ -88,10 +96,11 @@ BEGIN
 	ON CONFLICT (org_id, metric) DO UPDATE SET name = excluded.name,
 	    unit = excluded.unit, target = excluded.target,
 	    period = excluded.period, direction = excluded.direction,
-	    updated_at = now()
-	RETURNING t AS row, (t.xmax = 0) AS created INTO r;
+	    updated_at = excluded.updated_at
+	RETURNING t.*, (t.xmax = 0) AS created INTO r;
 	RETURN QUERY SELECT CASE WHEN r.created THEN 201 ELSE 200 END,
-	    amp.kpi_json(r.row);
+	    amp.kpi_json(ROW(r.org_id, r.metric, r.name, r.unit, r.target,
+	    r.period, r.direction, r.created_at, r.updated_at)::amp.kpis);
 END
 $$;
 
@@ -101,7 +110,7 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	PERFORM amp.tenant(p_org);
 	RETURN QUERY SELECT coalesce(max(200), 404),
-	    coalesce((array_agg(amp.kpi_json(k)))[1],
+	    coalesce((array_agg(amp.kpi_json(ROW(k.*)::amp.kpis)))[1],
 	    amp.not_found('KPI ' || p_metric))
 	    FROM amp.kpis k WHERE k.org_id = p_org AND k.metric = p_metric;
 END
@@ -117,7 +126,7 @@ BEGIN
 	-- A bad cursor decodes to no keys, so no row is read for it.
 	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
 	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(m.metric),
-	    'd', amp.kpi_json(m))
+	    'd', amp.kpi_json(ROW(m.*)::amp.kpis))
 	    ORDER BY m.metric)
 	    FROM (SELECT * FROM amp.kpis x
 		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.metric > k[1])

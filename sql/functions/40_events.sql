@@ -34,10 +34,13 @@ END
 $$;
 
 -- A batch's events as rows to store: the campaign's incentive gives the
--- defaults of initiative and rewarded.
+-- defaults of initiative and rewarded. PL/pgSQL, not SQL: Citus runs no
+-- SQL function that reads a distributed table.
 CREATE OR REPLACE FUNCTION amp.event_rows(p_org text, p_items jsonb)
 RETURNS SETOF amp.events
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
 	SELECT p_org, s.id, s.member, s.channel, s.action, s.kind,
 	    s.occurred_at,
 	    coalesce(s.initiative, CASE
@@ -53,7 +56,8 @@ LANGUAGE sql STABLE AS $$
 	    initiative text, rewarded boolean, beneficiary text,
 	    quality double precision, level smallint, campaign text,
 	    value double precision, properties jsonb)
-	LEFT JOIN amp.campaigns c ON c.org_id = p_org AND c.id = s.campaign
+	LEFT JOIN amp.campaigns c ON c.org_id = p_org AND c.id = s.campaign;
+END
 $$;
 
 -- A batch in one statement, as an optimistic insert. INSERT ... ON
@@ -138,7 +142,8 @@ BEGIN
 	END IF;
 	RETURN QUERY SELECT 200, amp.page((SELECT jsonb_agg(jsonb_build_object(
 	    'k', jsonb_build_array(amp.epoch_us(e.occurred_at), e.id),
-	    'd', amp.event_json(e)) ORDER BY e.occurred_at, e.id)
+	    'd', amp.event_json(ROW(e.*)::amp.events))
+	    ORDER BY e.occurred_at, e.id)
 	    FROM (SELECT * FROM amp.events x
 		WHERE x.org_id = p_org
 		    AND x.occurred_at >= f AND x.occurred_at < t

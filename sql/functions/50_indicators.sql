@@ -2,6 +2,8 @@
 -- rollups by index key; the formulas themselves live in src/core
 -- (indicators.c).
 
+-- PL/pgSQL, not SQL: Citus runs no SQL function that reads a distributed
+-- table.
 CREATE OR REPLACE FUNCTION amp.unknown_campaign_filter(p_org text,
     p_campaign text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$

@@ -4,16 +4,21 @@
 -- sql/migrations/001_baseline.sql; scoring is C (src/core/summary.c).
 
 -- Every instrument an org can use: the built-in ones and its own.
+-- PL/pgSQL, not SQL: Citus runs no SQL function that reads a distributed
+-- table (an SQL one here made list_instruments answer no rows there).
 CREATE OR REPLACE FUNCTION amp.instrument_defs(p_org text)
 RETURNS SETOF amp.instrument_def
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
 	SELECT b.id, b.name, true, b.scale_min, b.scale_max, b.items,
 	    b.index_weights, b.created_at, b.created_at
 	FROM amp.builtin_instruments b
 	UNION ALL
 	SELECT i.id, i.name, false, i.scale_min, i.scale_max, i.items,
 	    i.index_weights, i.created_at, i.updated_at
-	FROM amp.instruments i WHERE i.org_id = p_org
+	FROM amp.instruments i WHERE i.org_id = p_org;
+END
 $$;
 
 -- Subscale names in the order their first item appears.
@@ -35,15 +40,17 @@ $$;
 
 CREATE OR REPLACE FUNCTION amp.instrument_json(p_org text,
     d amp.instrument_def) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', d.id, 'name', d.name,
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN jsonb_build_object('id', d.id, 'name', d.name,
 	    'builtin', d.builtin,
 	    'locked', d.builtin OR EXISTS (SELECT 1 FROM amp.survey_responses r
 		WHERE r.org_id = p_org AND r.instrument = d.id),
 	    'scale', jsonb_build_object('min', d.scale_min, 'max', d.scale_max),
 	    'subscales', amp.subscales(d.items), 'items', d.items,
 	    'index', d.index_weights, 'created_at', amp.ts(d.created_at),
-	    'updated_at', amp.ts(d.updated_at))
+	    'updated_at', amp.ts(d.updated_at));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION amp.get_instrument(p_org text, p_id text)
@@ -142,7 +149,7 @@ BEGIN
 	ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name,
 	    scale_min = excluded.scale_min, scale_max = excluded.scale_max,
 	    items = excluded.items, index_weights = excluded.index_weights,
-	    updated_at = now()
+	    updated_at = excluded.updated_at
 	RETURNING (t.xmax = 0) INTO created;
 	SELECT * INTO d FROM amp.instrument_defs(p_org) x WHERE x.id = p_id;
 	RETURN QUERY SELECT CASE WHEN created THEN 201 ELSE 200 END,
@@ -160,8 +167,9 @@ $$;
 -- helps first. Ordered by response, then answer key.
 CREATE OR REPLACE FUNCTION amp.response_problems(p_org text, p_items jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	WITH r AS (
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (WITH r AS (
 		SELECT x.o - 1 AS i, x.v, d.id AS ins, d.scale_min, d.scale_max,
 		    d.items
 		FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(v, o)
@@ -207,7 +215,8 @@ LANGUAGE sql STABLE AS $$
 	)
 	SELECT jsonb_agg(jsonb_build_object('pointer', pointer, 'detail',
 	    detail) ORDER BY i, o, key)
-	FROM problems
+	FROM problems);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION amp.ingest_responses(p_org text, p_body jsonb)
@@ -278,6 +287,9 @@ DECLARE
 	t timestamptz;
 	day_from date;
 	day_to date;
+	seen_member text[];
+	seen_channel boolean[];
+	seen_campaign boolean[];
 BEGIN
 	PERFORM amp.tenant(p_org);
 	-- Bounds as src/params.c passes them (amp.bound), in the org's days.
@@ -300,6 +312,22 @@ BEGIN
 	END IF;
 	SELECT s.survey_min_group INTO k FROM amp.settings s
 	WHERE s.org_id = p_org;
+	-- Who was active where, from the member rollup (whole local days
+	-- covering the window), not from raw events. A statement of its own:
+	-- on Citus a query reading a shard (the responses below) may not call
+	-- a function that reads distributed tables itself.
+	SELECT array_agg(a.member), array_agg(a.in_channel),
+	    array_agg(a.in_campaign)
+	INTO seen_member, seen_channel, seen_campaign
+	FROM (SELECT m.member,
+		bool_or(p_channel IS NULL OR m.channel = p_channel)
+		    AS in_channel,
+		bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
+		    AS in_campaign
+	    FROM amp.member_rollup(p_org, day_from, day_to) m
+	    WHERE m.channel <> ''
+		AND amp.span(m.ev, m.month, day_from, day_to) > 0
+	    GROUP BY m.member) a;
 
 	RETURN QUERY
 	WITH latest AS (
@@ -309,17 +337,8 @@ BEGIN
 		    AND r.submitted_at >= f AND r.submitted_at < t
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		-- Who was active where, from the member rollup (whole local days
-		-- covering the window), not from raw events.
-		SELECT m.member,
-		    bool_or(p_channel IS NULL OR m.channel = p_channel)
-			AS in_channel,
-		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
-			AS in_campaign
-		FROM amp.member_rollup(p_org, day_from, day_to) m
-		WHERE m.channel <> ''
-		    AND amp.span(m.ev, m.month, day_from, day_to) > 0
-		GROUP BY m.member
+		SELECT * FROM unnest(seen_member, seen_channel, seen_campaign)
+		    AS a(member, in_channel, in_campaign)
 	), resp AS (
 		SELECT l.member, l.answers,
 		    coalesce(s.in_channel, p_channel IS NULL) AS in_channel,

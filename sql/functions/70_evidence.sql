@@ -212,17 +212,22 @@ RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
+	page amp.beliefs[];
 BEGIN
 	PERFORM amp.tenant(p_org);
-	-- A bad cursor decodes to no keys, so no row is read for it; the row
-	-- past the page only says there is a next page: no evaluation.
+	-- A bad cursor decodes to no keys, so no row is read for it. The
+	-- page's rows are read first and evaluated after: on Citus a query
+	-- reading a shard may not call a function (belief_data) that reads
+	-- distributed tables itself.
+	page := ARRAY(SELECT ROW(x.*)::amp.beliefs FROM amp.beliefs x
+	    WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.id > k[1])
+	    ORDER BY x.id LIMIT p_limit + 1);
+	-- The row past the page only says there is a next page: no
+	-- evaluation.
 	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
-	    (SELECT jsonb_agg(jsonb_build_object('k', jsonb_build_array(b.id),
-	    'd', CASE WHEN b.n <= p_limit
-		THEN amp.belief_data(p_org, b.belief) END) ORDER BY b.id)
-	    FROM (SELECT x AS belief, x.id, row_number() OVER (ORDER BY x.id) AS n
-		FROM amp.beliefs x
-		WHERE x.org_id = p_org AND (p_cursor IS NULL OR x.id > k[1])
-		ORDER BY x.id LIMIT p_limit + 1) b), p_limit);
+	    (SELECT jsonb_agg(jsonb_build_object('k',
+	    jsonb_build_array((page[n]).id), 'd', CASE WHEN n <= p_limit
+		THEN amp.belief_data(p_org, page[n]) END) ORDER BY n)
+	    FROM generate_subscripts(page, 1) AS n), p_limit);
 END
 $$;

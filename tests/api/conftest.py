@@ -1,5 +1,9 @@
 """The API tests run against a real PostgreSQL cluster and a real ampmeter
-process, both started here on free ports and torn down at the end."""
+process, both started here on free ports and torn down at the end.
+
+AMP_TEST_CLUSTER=citus (make test-citus) runs the same tests against a
+Citus coordinator with two workers (scripts/citus.sh) instead, plus
+test_citus.py, which only applies there."""
 import os
 import shutil
 import signal
@@ -22,19 +26,45 @@ SECRET = "ampmeter-test-secret-only-for-the-test-suite-0123"
 ALL_SCOPES = "events:write events:read indicators:read surveys:write admin"
 
 
+CITUS = os.environ.get("AMP_TEST_CLUSTER", "plain") == "citus"
+if os.environ.get("AMP_TEST_CLUSTER", "plain") not in ("plain", "citus"):
+    raise RuntimeError("AMP_TEST_CLUSTER must be plain or citus")
+
+# Tests of where data lives on a Citus cluster: nothing to test without one.
+collect_ignore = [] if CITUS else ["test_citus.py"]
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "fault: stops or breaks the shared cluster; runs last")
+    config.addinivalue_line("markers", "last: looks at what the whole run stored; runs at the end")
 
 
 def pytest_collection_modifyitems(items):
-    """Fault tests run after every other test, whatever their file names."""
-    items.sort(key=lambda item: item.get_closest_marker("fault") is not None)
+    """Fault tests run after every other test, whatever their file names,
+    and tests of what the whole run stored after them."""
+    items.sort(key=lambda item: (item.get_closest_marker("last") is not None,
+                                 item.get_closest_marker("fault") is not None))
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_ports(n):
+    """The first of n consecutive free ports."""
+    while True:
+        first = free_port()
+        if first + n > 65535:
+            continue
+        try:
+            for p in range(first + 1, first + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+            return first
+        except OSError:
+            continue
 
 
 class Cluster:
@@ -61,6 +91,28 @@ class Cluster:
                                 dbname="ampmeter")
         conn.autocommit = True
         return conn
+
+
+class CitusCluster(Cluster):
+    """A throwaway Citus coordinator (port) with two workers (port + 1,
+    port + 2), fsync off (scripts/citus.sh). The migrator, the service and
+    the tests connect to the coordinator, whose directory is `dir`, so the
+    outage tests stop and start it as they would a plain cluster."""
+
+    def __init__(self, base):
+        self.base = str(base / "citus")
+        self.dir = self.base + "/coordinator"
+        self.port = free_ports(3)
+        self.workers = [self.port + 1, self.port + 2]
+        subprocess.run([str(ROOT / "scripts/citus.sh"), "start", self.base, str(self.port),
+                        "fast"], check=True)
+        self.owner_url = f"postgresql://amp_owner@127.0.0.1:{self.port}/ampmeter"
+        self.app_url = f"postgresql://amp_app@127.0.0.1:{self.port}/ampmeter"
+        subprocess.run([str(ROOT / "scripts/migrate.sh"), self.owner_url], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        subprocess.run([str(ROOT / "scripts/citus.sh"), "stop", self.base], check=False)
 
 
 class Service:
@@ -161,7 +213,7 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def cluster(workdir):
-    c = Cluster(workdir)
+    c = CitusCluster(workdir) if CITUS else Cluster(workdir)
     yield c
     c.stop()
 

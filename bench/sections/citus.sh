@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Section citus (make bench-citus): the same API on a Citus coordinator
+# with two workers (scripts/citus.sh, durable settings, Citus built from
+# ../shared/vendor when missing) against the plain PostgreSQL of run.sh, on
+# the same machine, in alternating rounds (plain, Citus, plain, ...):
+#   - ingest: events/s through POST /v1/events and CPU per event (user +
+#     system time of every database process, all three nodes on Citus,
+#     plus the service), target: Citus ≤ 1.5 × the CPU per event of plain;
+#   - reads: GET /v1/indicators over 90 days p95 of an org holding one
+#     round's events, target: Citus ≤ 1.5 × plain.
+# Each round ingests into a fresh tenant, the same tenant on both; the
+# tenants spread over the two workers.
+
+ALL_SECTIONS+=(citus)
+
+citus_dir=""
+citus_svc_pid=""
+
+citus_teardown() {
+	if [ -n "$citus_svc_pid" ] && kill -0 "$citus_svc_pid" 2>/dev/null; then
+		kill -TERM "$citus_svc_pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$citus_svc_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$citus_svc_pid" 2>/dev/null || true
+	fi
+	[ -n "$citus_dir" ] && scripts/citus.sh stop "$citus_dir"
+}
+
+citus_start() {
+	local p
+	scripts/citus.sh build >&2
+	# Three consecutive free ports: the coordinator, then the workers.
+	citus_port=$("$PY" -c '
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    try:
+        for q in (p + 1, p + 2):
+            t = socket.socket(); t.bind(("127.0.0.1", q)); t.close()
+        print(p); break
+    except OSError:
+        pass')
+	citus_dir=$work/citus
+	cleanups+=(citus_teardown)
+	scripts/citus.sh start "$citus_dir" "$citus_port"	# not "fast": durable
+	scripts/migrate.sh "postgresql://amp_owner@127.0.0.1:$citus_port/ampmeter" >/dev/null
+	p=$(free_port)
+	citus_base="http://127.0.0.1:$p"
+	DATABASE_URL="postgresql://amp_app@127.0.0.1:$citus_port/ampmeter" PORT=$p \
+	    AMP_BIND=127.0.0.1 AMP_JWT_ALG=HS256 AMP_JWT_SECRET=$SECRET \
+	    AMP_WORKERS=$WORKERS AMP_DB_CONNS=$DB_CONNS \
+	    setsid stdbuf -oL -eL ./ampmeter -f -n -r >"$work/service-citus.log" 2>&1 &
+	citus_svc_pid=$!
+	for _ in $(seq 200); do
+		curl -fsS -o /dev/null "$citus_base/readyz" 2>/dev/null && break
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null "$citus_base/readyz" ||
+	    { cat "$work/service-citus.log" >&2; die "ampmeter on Citus is not ready"; }
+	log "Citus coordinator on 127.0.0.1:$citus_port, workers on $((citus_port + 1)) and $((citus_port + 2)); ampmeter on $citus_base"
+}
+
+citus_pg_ticks() {
+	local n total=0
+	for n in coordinator worker1 worker2; do
+		total=$((total + $(tree_ticks "$(head -1 "$citus_dir/$n/postmaster.pid")")))
+	done
+	echo "$total"
+}
+
+# citus_round BASE DB_TICKS SVC_PID OWNER_URL ORG: one ingest of the
+# generated batches into ORG; sets round_eps and round_cpu (s, database
+# and service together).
+citus_round() {
+	local base=$1 ticks=$2 pid=$3 url=$4 org=$5 out line us db0 db1 s0 s1 n
+	rm -f "$work/ingest.done"
+	db0=$($ticks) s0=$(tree_ticks "$pid")
+	out=$(wrk -t "$CONNS" -c "$CONNS" -d 240s --timeout 60s \
+	    -s bench/ingest.lua "$base" -- "$data/batches" "$(meta batches)" \
+	    "$(token_for "$org")" "$CONNS" "$work/ingest.done")
+	db1=$($ticks) s1=$(tree_ticks "$pid")
+	line=$(grep '^INGEST ok=' <<<"$out") || { echo "$out" >&2; die "wrk failed"; }
+	n=$(psql -X -q -A -t "$url" -c "SELECT count(*) FROM amp.events
+	    WHERE org_id = '$org' AND id LIKE 'e%'")
+	[ "$n" -eq "$EVENTS" ] || die "the ingest into $org stored $n of $EVENTS events"
+	us=$(field duration_us "$line")
+	round_eps=$(calc "$EVENTS / ($us / 1e6)")
+	round_cpu=$(calc "($db1 - $db0 + $s1 - $s0) / $(getconf CLK_TCK)")
+}
+
+# p50 p95 p99 (ms) of GET URL as ORG, sequential on one connection.
+citus_latency() {
+	"$PY" - "$1" "$(token_for "$2")" "${BENCH_READ_REQUESTS:-200}" <<'PY'
+import http.client, sys, time, urllib.parse
+url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+u = urllib.parse.urlsplit(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+path = u.path + "?" + u.query
+hdr = {"Authorization": "Bearer " + token}
+def get():
+    t = time.perf_counter()
+    conn.request("GET", path, headers=hdr)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 200:
+        sys.exit(f"GET {path}: {r.status}")
+    return (time.perf_counter() - t) * 1000
+for _ in range(20):
+    get()
+ms = sorted(get() for _ in range(n))
+q = lambda p: ms[min(len(ms) - 1, int(round(p / 100 * len(ms))) - 1)]
+print(f"{q(50):.1f} {q(95):.1f} {q(99):.1f}")
+PY
+}
+
+section_citus() {
+	local r org tok id body code plain_eps=() citus_eps=() plain_cpu=()
+	local citus_cpu=() pe ce pc cc ratio window p q
+	gen_data
+	citus_start
+	for org in "${orgs[@]}"; do
+		tok=$(token_for "$org")
+		while IFS=$'\t' read -r id body; do
+			code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT \
+			    -H "Authorization: Bearer $tok" \
+			    -H 'Content-Type: application/json' \
+			    --data-binary "$body" "$citus_base/v1/campaigns/$id")
+			[[ "$code" == 20[01] ]] || die "PUT campaign $id for $org on Citus: $code"
+		done <"$data/campaigns.tsv"
+	done
+	for r in $(seq "$ROUNDS"); do
+		org=bench-$r
+		log "citus round $r/$ROUNDS: $EVENTS events into $org on plain PostgreSQL"
+		citus_round "$base" pg_ticks "$svc_pid" "$owner_url" "$org"
+		plain_eps+=("$round_eps") plain_cpu+=("$round_cpu")
+		log "citus round $r/$ROUNDS: the same on Citus"
+		citus_round "$citus_base" citus_pg_ticks "$citus_svc_pid" \
+		    "postgresql://amp_owner@127.0.0.1:$citus_port/ampmeter" "$org"
+		citus_eps+=("$round_eps") citus_cpu+=("$round_cpu")
+		log "citus round $r/$ROUNDS: plain $(fmt_int "${plain_eps[-1]}")/s, Citus $(fmt_int "$round_eps")/s"
+	done
+	pe=$(med "${plain_eps[@]}") ce=$(med "${citus_eps[@]}")
+	pc=$(us_per_event "${plain_cpu[@]}") cc=$(us_per_event "${citus_cpu[@]}")
+	row "Citus ingest: POST /v1/events" \
+	    "$(fmt_int "$ce") events/s (plain $(fmt_int "$pe"))" \
+	    "median of $ROUNDS alternating rounds (Citus: $(fmt_list "${citus_eps[@]}"); plain: $(fmt_list "${plain_eps[@]}")); $EVENTS events a round in batches of $BATCH over $CONNS connections, all stored (counted)"
+	ratio=$(calc "'%.2f' % ($cc / $pc)")
+	row "**Citus CPU per event ÷ plain**" "**$ratio** ($cc µs against $pc µs)" \
+	    "user + system time of every database process (the coordinator and both workers on Citus) and of the service, median of the rounds; target ≤ 1.5: **$(calc "'met' if $cc / $pc <= 1.5 else 'NOT met'")**"
+
+	window="from=2024-09-01&to=2024-11-29"
+	sql_super -c CHECKPOINT >/dev/null
+	p=$(citus_latency "$base/v1/indicators?$window" bench-1)
+	q=$(citus_latency "$citus_base/v1/indicators?$window" bench-1)
+	log "indicators, 90 days: plain $p, Citus $q (p50 p95 p99 ms)"
+	row "GET /v1/indicators, 90 days, $(fmt_int "$EVENTS") events: plain" \
+	    "p50 $(cut -d' ' -f1 <<<"$p") · p95 $(cut -d' ' -f2 <<<"$p") · p99 $(cut -d' ' -f3 <<<"$p") ms" \
+	    "${BENCH_READ_REQUESTS:-200} sequential requests on one connection after 20 warm-up ones; tenant bench-1"
+	row "GET /v1/indicators, 90 days, $(fmt_int "$EVENTS") events: Citus" \
+	    "p50 $(cut -d' ' -f1 <<<"$q") · p95 $(cut -d' ' -f2 <<<"$q") · p99 $(cut -d' ' -f3 <<<"$q") ms" \
+	    "the same through the coordinator, routed to bench-1's worker"
+	ratio=$(calc "'%.2f' % ($(cut -d' ' -f2 <<<"$q") / $(cut -d' ' -f2 <<<"$p"))")
+	row "**Citus p95 ÷ plain p95**" "**$ratio**" \
+	    "target ≤ 1.5: **$(calc "'met' if $ratio <= 1.5 else 'NOT met'")**"
+}
