@@ -58,8 +58,12 @@ BEGIN
 			THEN 'none' ELSE 'amp.campaigns' END);
 	END LOOP;
 
+	-- Functions of an extension (pgcrypto's) come with the extension.
 	FOR f IN SELECT p.oid FROM pg_proc p
 	    WHERE p.pronamespace = 'amp'::regnamespace
+		AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+			AND d.deptype = 'e')
 		AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
 		    WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid)
 	    ORDER BY p.oid LOOP
