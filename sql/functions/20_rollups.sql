@@ -372,11 +372,15 @@ DECLARE
 	day_diff jsonb;
 	month_diff jsonb;
 	channel_diff jsonb;
+	zone text;
 BEGIN
 	PERFORM amp.fold_member_log(p_org, NULL);
 	PERFORM amp.tenant(p_org);
+	-- A statement of its own: under Citus a query on a shard may not call
+	-- a function that queries distributed tables.
+	zone := amp.org_zone(p_org);
 	WITH z AS (
-		SELECT amp.org_zone(p_org) AS zone
+		SELECT zone
 	), raw AS (
 		SELECT x.day, x.channel, x.campaign, sum(x.events) AS events,
 		    sum(x.active) AS active, sum(x.active_self) AS active_self,
@@ -404,7 +408,7 @@ BEGIN
 	-- Month rows compared slot by slot, a row absent counting as zeros,
 	-- so that a row and its logged additions add up.
 	WITH z AS (
-		SELECT amp.org_zone(p_org) AS zone
+		SELECT zone
 	), raw AS (
 		SELECT x.month, x.channel, x.campaign, x.member, x.ev, x.sig_n,
 		    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
