@@ -309,16 +309,16 @@ BEGIN
 		    AND r.submitted_at >= f AND r.submitted_at < t
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		-- Who was active where, from the member rollup (whole local days
+		-- Who was active where, from the member days (whole local days
 		-- covering the window), not from raw events.
 		SELECT m.member,
 		    bool_or(p_channel IS NULL OR m.channel = p_channel)
 			AS in_channel,
 		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
 			AS in_campaign
-		FROM amp.member_rollup(p_org, day_from, day_to) m
-		WHERE m.channel <> ''
-		    AND amp.span(m.ev, m.month, day_from, day_to) > 0
+		FROM amp.member_days m
+		WHERE m.org_id = p_org AND m.channel <> ''
+		    AND m.day >= day_from AND m.day < day_to
 		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,
