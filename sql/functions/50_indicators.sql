@@ -94,7 +94,10 @@ BEGIN
 			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
 				FILTER (WHERE m.day >= h.mid) AS d2
 			FROM amp.member_days m
-			WHERE m.org_id = p_org AND m.channel = ANY (channels)
+			-- h.mid > w.f here too: a one-time filter, so a window of
+			-- one day (a daily series' bucket) reads no member row.
+			WHERE h.mid > w.f AND m.org_id = p_org
+			    AND m.channel = ANY (channels)
 			    AND m.day >= w.f AND m.day < w.t
 			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
 			GROUP BY m.member
