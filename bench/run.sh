@@ -279,10 +279,7 @@ live_ingest() {
 
 # live_preload SPAN_DAYS EVENTS ORG...: EVENTS new events into each ORG
 # (one connection each), spread over the SPAN_DAYS days before now, all
-# stored (checked); then the member rollup log folded whole, as after a
-# bulk load (the service's own passes are bounded by its statement_timeout
-# and may not keep up: what follows measures that), and the database
-# settled as for the reads section.
+# stored (checked); then the database settled as for the reads section.
 live_preload() {
 	local days=$1 events=$2 org tokens=() line got
 	shift 2
@@ -296,8 +293,6 @@ live_preload() {
 	got=$(field events "$line")
 	[ "$got" -eq "$(((events + BATCH - 1) / BATCH * BATCH * $#))" ] ||
 	    die "preload stored $got events: $line"
-	sql_owner -c "SELECT amp.compact_rollups(NULL)" >/dev/null
-	log_drain
 	reads_quiesce
 }
 
@@ -321,24 +316,10 @@ count_events() {
 	    WHERE org_id = '$1' AND id LIKE '$2%'"
 }
 
-# Waits until the service has folded the member rollup log, so that the
-# folding an ingest round leaves behind does not run during (and slow) the
-# next COPY round.
-log_drain() {
-	local n
-	for _ in $(seq 600); do
-		n=$(sql_super -c "SELECT count(*) FROM amp.member_log_batch")
-		[ "$n" -eq 0 ] && return 0
-		sleep 0.2
-	done
-	die "the member rollup log did not drain ($n rows left)"
-}
-
 # One COPY round into tenant $1: sets copy_eps, copy_cpu.
 copy_round() {
 	local org=$1 cols t0 t1 pg0 pg1 stored
 	cols=$(meta copy_columns)
-	log_drain
 	sql_super -c CHECKPOINT
 	pg0=$(pg_ticks)
 	t0=$(now_ns)
@@ -443,7 +424,7 @@ section_http() {
 # Events for the reads section, added to tenant "reads" up to $1 in total:
 # deterministic (setseed), spread like the generator's: skewed members, five
 # channels, the year 2024, all kinds; then rolled up day by day through
-# amp.rollup_apply (what ingestion calls) and the log folded.
+# amp.rollup_apply (what ingestion calls).
 reads_load() {
 	local want=$1 have step
 	have=$(sql_owner -c "SELECT count(*) FROM amp.events WHERE org_id = 'reads'")
@@ -482,9 +463,7 @@ BEGIN
 	END LOOP;
 END
 \$\$;
-SELECT amp.fold_member_log('reads', NULL);
-VACUUM ANALYZE amp.events, amp.day_stats, amp.member_months,
-    amp.member_log_batch;
+VACUUM ANALYZE amp.events, amp.day_stats, amp.member_days;
 SQL
 	reads_quiesce
 }

@@ -74,8 +74,7 @@ BEGIN
 	    WHERE p.pronamespace = 'amp'::regnamespace
 		AND p.proargnames[1] = 'p_org'
 		AND (p.proargnames @> ARRAY['status', 'body']
-		    OR p.proname IN ('check_rollups', 'rebuild_rollups',
-		    'fold_member_log'))
+		    OR p.proname IN ('check_rollups', 'rebuild_rollups'))
 		AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
 		    WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid
 			AND o.distribution_argument_index IS NOT NULL)

@@ -16,7 +16,6 @@
 #include <jansson.h>
 
 #include "admission.h"
-#include "compactor.h"
 #include "config.h"
 #include "drain.h"
 #include "metrics.h"
@@ -86,6 +85,5 @@ kore_worker_configure(void)
 {
 	json_object_seed((size_t)(amp_config.hash_seed ^ (unsigned long)getpid()));
 	pool_init();
-	compactor_start();
 	drain_init();
 }

@@ -6,27 +6,14 @@
 # /v1/events, then a pause). Each org first gets 90 days of history.
 # Reports 5xx by status, p99 per operation, answers slower than
 # AMP_REQUEST_DEADLINE_MS (target 0) and each worker's VmRSS at the end of
-# the first minute against the end (target: grows < 10%); and the length of
-# the member rollup log that reads add up (amp.member_log_batch, sampled
-# every 5 s) and how long after the load it takes to drain.
+# the first minute against the end (target: grows < 10%).
 #
 # Tunables: BENCH_SOAK_SECS (600), BENCH_SOAK_ORGS (3), BENCH_SOAK_CONNS
 # (ingest connections in all, 6), BENCH_SOAK_EPS (events/s in all, 20000;
 # 0 for as fast as the answers come), BENCH_SOAK_READERS (dashboards per
 # org, 2), BENCH_SOAK_THINK (seconds between a dashboard's rounds, 0.2),
-# BENCH_SOAK_HISTORY (events of history per org, 50000), BENCH_SOAK_SETTLE
-# (seconds to wait at most for the log to drain afterwards, 300).
+# BENCH_SOAK_HISTORY (events of history per org, 50000).
 ALL_SECTIONS+=(soak)
-
-# Every 5 s until $1 seconds have passed: "SECONDS BATCHES" of the log.
-soak_log_sampler() {
-	local t0=$SECONDS
-	while [ $((SECONDS - t0)) -lt "$1" ]; do
-		echo "$((SECONDS - t0)) $(sql_super -c \
-		    "SELECT count(*) FROM amp.member_log_batch")"
-		sleep 5
-	done
-}
 
 # "pid:kib pid:kib ..." of the workers now.
 soak_rss() {
@@ -45,8 +32,7 @@ section_soak() {
 	local orgs=() tokens=() dash_args=() i first rss0 rss1 live_pid dash_pid
 	local line got_eps statuses s5xx dash n5xx by_status over verdict
 	local drift worst p pid k0 k1 mem="" op reads nreads p99s="" restarted=""
-	local settle=${BENCH_SOAK_SETTLE:-300} sampler_pid logmax logend drained
-	local t_end n slow svc_line0 fold_failed
+	local slow
 
 	[ "$secs" -ge 20 ] || die "BENCH_SOAK_SECS must be at least 20"
 	for i in $(seq "$norgs"); do
@@ -59,7 +45,6 @@ section_soak() {
 	# The first RSS sample: at the end of the first minute, or halfway
 	# through a shorter run.
 	first=$((secs >= 120 ? 60 : secs / 2))
-	svc_line0=$(wc -l <"$work/service.log")
 	log "soak: $secs s, $norgs orgs; ingest $eps events/s over $conns connections, $readers dashboards per org"
 	live_ingest "$conns" "$secs" "$eps" 3600 0 "${tokens[@]}" \
 	    >"$work/soak.live" &
@@ -68,28 +53,12 @@ section_soak() {
 	    --secs "$secs" --think "$think" --deadline-ms "$DEADLINE_MS" \
 	    >"$work/soak.dash" &
 	dash_pid=$!
-	soak_log_sampler "$secs" >"$work/soak.log" &
-	sampler_pid=$!
 	sleep "$first"
 	rss0=$(soak_rss)
 	sleep $((secs - first - 2))
 	rss1=$(soak_rss)
 	wait "$live_pid" || die "soak: the ingest failed"
 	wait "$dash_pid" || die "soak: the dashboards failed"
-	wait "$sampler_pid" || true
-
-	# How long the log takes to drain once the load has stopped.
-	t_end=$SECONDS
-	drained=""
-	while [ $((SECONDS - t_end)) -lt "$settle" ]; do
-		n=$(sql_super -c "SELECT count(*) FROM amp.member_log_batch")
-		[ "$n" -eq 0 ] && { drained=$((SECONDS - t_end)); break; }
-		sleep 1
-	done
-	fold_failed=$(tail -n "+$((svc_line0 + 1))" "$work/service.log" |
-	    grep -c 'rollup compaction failed' || true)
-	logmax=$(sort -k2,2n "$work/soak.log" | tail -1)
-	logend=$(tail -1 "$work/soak.log")
 
 	line=$(grep '^LIVE requests' "$work/soak.live")
 	sed 's/^/bench:   /' "$work/soak.live" >&2
@@ -150,9 +119,6 @@ PY
 	verdict=$([ "$over" -eq 0 ] && echo met || echo "NOT met")
 	row "soak: answers over the deadline" "$over" \
 	    "slower than AMP_REQUEST_DEADLINE_MS = $DEADLINE_MS ms, from the client${slow:+ (by operation and status: $slow)}; slowest read $(jget "$dash" 'max(o["max"] for o in d.values())') ms, ingest $(field max_ms "$line") ms; target 0: **$verdict**"
-	row "soak: unfolded member rollup log" \
-	    "at most $(cut -d' ' -f2 <<<"$logmax") batches" \
-	    "rows of amp.member_log_batch (one per ingest batch; every read adds those of its window up), sampled every 5 s: at most $(cut -d' ' -f2 <<<"$logmax") at $(cut -d' ' -f1 <<<"$logmax") s, $(cut -d' ' -f2 <<<"$logend") at $(cut -d' ' -f1 <<<"$logend") s; $([ -n "$drained" ] && echo "drained $drained s after the load stopped" || echo "**not drained $settle s after the load stopped**"); $fold_failed folding passes failed (service log)"
 	verdict=$(calc "'met' if $worst < 10 and not '$restarted' else 'NOT met'")
 	row "soak: RSS drift per worker" "$worst% at most" \
 	    "VmRSS at $first s vs at $((secs - 2)) s, under load: $mem; target < 10%: **$verdict**"

@@ -3,9 +3,7 @@
 -- Run as the owner (row-level security does not bind it). One transaction:
 -- nothing half-erased. Every table of schema amp with an org_id column,
 -- found in the catalog so that a table added later is not forgotten; those
--- that other tables reference go after them. The member log goes before
--- the member rollups it folds into: a fold running meanwhile holds its log
--- rows, so this waits for it and then finds its result to delete.
+-- that other tables reference go after them.
 \o /dev/null
 SELECT set_config('amp.erase_org', :'org', false);
 \o
@@ -17,8 +15,7 @@ DECLARE
 	ready oid[];
 	t oid;
 BEGIN
-	SELECT array_agg(c.oid ORDER BY c.relname <> 'member_log_batch',
-	    c.relname)
+	SELECT array_agg(c.oid ORDER BY c.relname)
 	INTO left_
 	FROM pg_class c
 	JOIN pg_namespace n ON n.oid = c.relnamespace

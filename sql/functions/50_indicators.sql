@@ -15,16 +15,17 @@ $$;
 
 -- Everything the indicator formulas need for each window [p_from[i],
 -- p_to[i]) of the org's local days (zone p_zone): counts from day_stats,
--- the mastery tallies from the member months and the log not yet folded,
--- and each KPI's observations: a JSON array with one document per window,
+-- the mastery tallies from the member days, and each KPI's observations: a JSON array with one document per window,
 -- in order. Every indicator read is one call: a single window, a series'
 -- buckets, a belief's days.
 CREATE OR REPLACE FUNCTION amp.windows_data(p_org text, p_from date[],
     p_to date[], p_channel text, p_campaign text, p_zone text)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+-- Mastery groups a window's member days by member: in memory, not spilled,
+-- for some 10^5 members.
+LANGUAGE plpgsql STABLE SET work_mem = '64MB' AS $$
 DECLARE
-	-- The member rollup rows a read takes, by channel: the all-channels
+	-- The member rows a read takes, by channel: the all-channels
 	-- rows ('') unfiltered, else the filtered channel's, else (campaign
 	-- alone) those of the channels the campaign reached. Named as a key,
 	-- not as a condition, so that the cached plan prunes partitions and
@@ -70,8 +71,8 @@ BEGIN
 	-- Mastery compares the halves of the window, split at
 	-- from + floor(days / 2): a window of one day has none.
 	LEFT JOIN LATERAL (
-		-- "More than 0.05" with a 1e-9 allowance: signal sums are
-		-- differences of float running totals, and a growth of exactly
+		-- "More than 0.05" with a 1e-9 allowance: signal sums are float
+		-- sums taken in no fixed order, and a growth of exactly
 		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
 		-- because 0.55 - 0.5 comes out as 0.05000000000000004.
 		SELECT jsonb_build_object(
@@ -80,67 +81,28 @@ BEGIN
 			AND n2 >= 2 AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
 		    'ladder_members', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1),
 		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
-			AND amp.deepest(a2, b2, c2, d2)
-			    > amp.deepest(a1, b1, c1, d1))) AS doc
+			AND d2 > d1)) AS doc
 		FROM (SELECT w.f + (w.t - w.f) / 2 AS mid OFFSET 0) h
 		CROSS JOIN LATERAL (
-			SELECT x.member, sum(x.e1) AS e1, sum(x.e2) AS e2,
-			    sum(x.n1) AS n1, sum(x.n2) AS n2, sum(x.s1) AS s1,
-			    sum(x.s2) AS s2, sum(x.a1) AS a1, sum(x.a2) AS a2,
-			    sum(x.b1) AS b1, sum(x.b2) AS b2, sum(x.c1) AS c1,
-			    sum(x.c2) AS c2, sum(x.d1) AS d1, sum(x.d2) AS d2
-			FROM (
 			SELECT m.member,
-			    amp.between(m.ev, i.lo, i.mid) AS e1,
-			    amp.between(m.ev, i.mid, i.hi) AS e2,
-			    amp.between(m.sig_n, i.lo, i.mid) AS n1,
-			    amp.between(m.sig_n, i.mid, i.hi) AS n2,
-			    amp.between(m.sig_sum, i.lo, i.mid) AS s1,
-			    amp.between(m.sig_sum, i.mid, i.hi) AS s2,
-			    amp.between(m.k1, i.lo, i.mid) AS a1,
-			    amp.between(m.k1, i.mid, i.hi) AS a2,
-			    amp.between(m.k2, i.lo, i.mid) AS b1,
-			    amp.between(m.k2, i.mid, i.hi) AS b2,
-			    amp.between(m.k3, i.lo, i.mid) AS c1,
-			    amp.between(m.k3, i.mid, i.hi) AS c2,
-			    amp.between(m.k4, i.lo, i.mid) AS d1,
-			    amp.between(m.k4, i.mid, i.hi) AS d2
-			FROM amp.member_months m,
-			    -- The window's start, midpoint and end as indexes
-			    -- into the month's running totals, once per row.
-			    LATERAL (SELECT amp.day_index(m.month, w.f) AS lo,
-				amp.day_index(m.month, h.mid) AS mid,
-				amp.day_index(m.month, w.t) AS hi OFFSET 0) i
-			WHERE m.org_id = p_org AND m.channel = ANY (channels)
-			    AND m.month >= date_trunc('month', w.f)::date
-			    AND m.month < w.t
+			    sum(m.ev) FILTER (WHERE m.day < h.mid) AS e1,
+			    sum(m.ev) FILTER (WHERE m.day >= h.mid) AS e2,
+			    sum(m.sig_n) FILTER (WHERE m.day < h.mid) AS n1,
+			    sum(m.sig_n) FILTER (WHERE m.day >= h.mid) AS n2,
+			    sum(m.sig_sum) FILTER (WHERE m.day < h.mid) AS s1,
+			    sum(m.sig_sum) FILTER (WHERE m.day >= h.mid) AS s2,
+			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
+				FILTER (WHERE m.day < h.mid) AS d1,
+			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
+				FILTER (WHERE m.day >= h.mid) AS d2
+			FROM amp.member_days m
+			-- h.mid > w.f here too: a one-time filter, so a window of
+			-- one day (a daily series' bucket) reads no member row.
+			WHERE h.mid > w.f AND m.org_id = p_org
+			    AND m.channel = ANY (channels)
+			    AND m.day >= w.f AND m.day < w.t
 			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
-			UNION ALL
-			-- The log not yet folded, day by day: a tally counts in
-			-- the half its day falls in. Its rows carry channels;
-			-- the all-channels read takes them all.
-			SELECT l.member,
-			    CASE WHEN l.day < h.mid THEN l.ev END,
-			    CASE WHEN l.day >= h.mid THEN l.ev END,
-			    CASE WHEN l.day < h.mid THEN l.sig_n END,
-			    CASE WHEN l.day >= h.mid THEN l.sig_n END,
-			    CASE WHEN l.day < h.mid THEN l.sig_sum END,
-			    CASE WHEN l.day >= h.mid THEN l.sig_sum END,
-			    CASE WHEN l.day < h.mid THEN l.k1 END,
-			    CASE WHEN l.day >= h.mid THEN l.k1 END,
-			    CASE WHEN l.day < h.mid THEN l.k2 END,
-			    CASE WHEN l.day >= h.mid THEN l.k2 END,
-			    CASE WHEN l.day < h.mid THEN l.k3 END,
-			    CASE WHEN l.day >= h.mid THEN l.k3 END,
-			    CASE WHEN l.day < h.mid THEN l.k4 END,
-			    CASE WHEN l.day >= h.mid THEN l.k4 END
-			FROM amp.member_log_batch b, unnest(b.tallies) l
-			WHERE b.org_id = p_org AND b.day_lo < w.t
-			    AND b.day_hi >= w.f AND l.day >= w.f AND l.day < w.t
-			    AND (channels = ARRAY[''] OR l.channel = ANY (channels))
-			    AND (p_campaign IS NULL OR l.campaign = p_campaign)
-			) x
-			GROUP BY x.member
+			GROUP BY m.member
 		) per
 		WHERE h.mid > w.f
 		HAVING count(*) > 0

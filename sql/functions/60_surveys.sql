@@ -287,9 +287,6 @@ DECLARE
 	t timestamptz;
 	day_from date;
 	day_to date;
-	seen_member text[];
-	seen_channel boolean[];
-	seen_campaign boolean[];
 BEGIN
 	PERFORM amp.tenant(p_org);
 	-- Bounds as src/params.c passes them (amp.bound), in the org's days.
@@ -312,22 +309,6 @@ BEGIN
 	END IF;
 	SELECT s.survey_min_group INTO k FROM amp.settings s
 	WHERE s.org_id = p_org;
-	-- Who was active where, from the member rollup (whole local days
-	-- covering the window), not from raw events. A statement of its own:
-	-- on Citus a query reading a shard (the responses below) may not call
-	-- a function that reads distributed tables itself.
-	SELECT array_agg(a.member), array_agg(a.in_channel),
-	    array_agg(a.in_campaign)
-	INTO seen_member, seen_channel, seen_campaign
-	FROM (SELECT m.member,
-		bool_or(p_channel IS NULL OR m.channel = p_channel)
-		    AS in_channel,
-		bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
-		    AS in_campaign
-	    FROM amp.member_rollup(p_org, day_from, day_to) m
-	    WHERE m.channel <> ''
-		AND amp.span(m.ev, m.month, day_from, day_to) > 0
-	    GROUP BY m.member) a;
 
 	RETURN QUERY
 	WITH latest AS (
@@ -337,8 +318,17 @@ BEGIN
 		    AND r.submitted_at >= f AND r.submitted_at < t
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		SELECT * FROM unnest(seen_member, seen_channel, seen_campaign)
-		    AS a(member, in_channel, in_campaign)
+		-- Who was active where, from the member days (whole local days
+		-- covering the window), not from raw events.
+		SELECT m.member,
+		    bool_or(p_channel IS NULL OR m.channel = p_channel)
+			AS in_channel,
+		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
+			AS in_campaign
+		FROM amp.member_days m
+		WHERE m.org_id = p_org AND m.channel <> ''
+		    AND m.day >= day_from AND m.day < day_to
+		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,
 		    coalesce(s.in_channel, p_channel IS NULL) AS in_channel,

@@ -51,28 +51,24 @@ BEGIN
 	    ELSE amp.day_ceil(c.ends_at, zone) END;
 	lw := coalesce(p_window::int, least(e - s, 28));
 
-	WITH rows AS (
-		SELECT m.* FROM amp.member_rollup(p_org, s - lw, e + lw) m
-	), per AS (
+	-- Sums as float8: the rates below divide them by days.
+	WITH per AS (
 		SELECT r.member,
-		    sum(amp.span(r.ev, r.month, s, e))
-			FILTER (WHERE r.campaign = p_id) AS attributed,
-		    sum(amp.span(r.ev, r.month, s - lw, e + lw))
-			FILTER (WHERE r.campaign = p_id) AS attributed_ever,
-		    sum(amp.span(r.k2, r.month, s - lw, s)
-			+ amp.span(r.k3, r.month, s - lw, s)
-			+ amp.span(r.k4, r.month, s - lw, s))
-			FILTER (WHERE r.channel = '') AS active_pre,
-		    sum(amp.span(r.k2, r.month, s, e) + amp.span(r.k3, r.month, s, e)
-			+ amp.span(r.k4, r.month, s, e))
-			FILTER (WHERE r.channel = '') AS active_during,
-		    sum(amp.span(r.pr, r.month, s, e))
-			FILTER (WHERE r.channel = '') AS pressure_during,
-		    sum(amp.span(r.fc, r.month, s - lw, s))
-			FILTER (WHERE r.channel = '') AS fc_pre,
-		    sum(amp.span(r.fc, r.month, e, e + lw))
-			FILTER (WHERE r.channel = '') AS fc_post
-		FROM rows r
+		    sum(r.ev) FILTER (WHERE r.campaign = p_id AND r.day >= s
+			AND r.day < e) AS attributed,
+		    sum(r.ev) FILTER (WHERE r.campaign = p_id) AS attributed_ever,
+		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.channel = ''
+			AND r.day < s), 0)::float8 AS active_pre,
+		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.channel = ''
+			AND r.day >= s AND r.day < e), 0)::float8 AS active_during,
+		    coalesce(sum(r.pr) FILTER (WHERE r.channel = ''
+			AND r.day >= s AND r.day < e), 0)::float8 AS pressure_during,
+		    coalesce(sum(r.fc) FILTER (WHERE r.channel = ''
+			AND r.day < s), 0)::float8 AS fc_pre,
+		    coalesce(sum(r.fc) FILTER (WHERE r.channel = ''
+			AND r.day >= e), 0)::float8 AS fc_post
+		FROM amp.member_days r
+		WHERE r.org_id = p_org AND r.day >= s - lw AND r.day < e + lw
 		GROUP BY r.member
 	), grouped AS (
 		SELECT *, CASE WHEN coalesce(attributed, 0) > 0 THEN 'T'

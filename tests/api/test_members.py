@@ -186,17 +186,14 @@ def snapshot(api, db, org):
            "members": {m: api.get(member_path(m)).json() for m in ("m1", "m2", "m3", "gone")},
            "channels": api.get("/v1/channels").json()}
     with db.cursor() as cur:
-        # Fold pending member-log rows so the stored rows are comparable.
-        cur.execute("SELECT amp.fold_member_log(%s, NULL)", (org,))
         cur.execute("SELECT day, channel, campaign, events, active, active_self, "
                     "active_pressure, contrib, contrib_giving, free_choice FROM amp.day_stats "
                     "WHERE org_id = %s ORDER BY 1, 2, 3", (org,))
         out["day_stats"] = cur.fetchall()
-        cur.execute("SELECT month, channel, campaign, member, ev, sig_n, k1, k2, k3, k4, "
-                    "sig_sum FROM amp.member_months WHERE org_id = %s ORDER BY 1, 2, 3, 4",
-                    (org,))
-        out["member_months"] = [r[:-1] + ([round(x, 9) for x in r[-1]],)
-                                for r in cur.fetchall()]
+        cur.execute("SELECT channel, day, campaign, member, ev, sig_n, k1, k2, k3, k4, fc, pr, "
+                    "round(sig_sum::numeric, 9) FROM amp.member_days WHERE org_id = %s "
+                    "ORDER BY 1, 2, 3, 4", (org,))
+        out["member_days"] = cur.fetchall()
     return out
 
 

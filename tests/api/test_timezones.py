@@ -192,7 +192,7 @@ def test_zone_change_during_ingestion_loses_nothing(service, spec, db, api, org)
 def test_readers_during_ingestion_see_exact_values(service, spec, db, api, org):
     """One writer sends batches in order while readers poll: every answer is
     the reference's over some whole prefix of the batches (a batch is
-    atomic, and the member log, folded or not, counts exactly once)."""
+    atomic: its rollups are written in its own transaction)."""
     set_zone(api, "Europe/Berlin")
     ev = Ev()
     days = [f"2025-03-{d:02d}" for d in range(20, 32)]
