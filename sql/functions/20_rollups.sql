@@ -261,6 +261,7 @@ DECLARE
 	first date;
 	last date;
 	d date;
+	day_events amp.events[];
 BEGIN
 	PERFORM amp.tenant(p_org);
 	zone := amp.org_zone(p_org);
@@ -271,11 +272,14 @@ BEGIN
 	INTO first, last FROM amp.events WHERE org_id = p_org;
 	FOR d IN SELECT g::date FROM generate_series(first, last,
 	    interval '1 day') g LOOP
-		PERFORM amp.rollup_apply(p_org, ARRAY(SELECT ROW(e.*)::amp.events
+		-- Two statements: under Citus a query on a shard may not call
+		-- a function that queries distributed tables.
+		day_events := ARRAY(SELECT ROW(e.*)::amp.events
 		    FROM amp.events e
 		    WHERE e.org_id = p_org
 		    AND e.occurred_at >= amp.day_start(d, zone)
-		    AND e.occurred_at < amp.day_start(d + 1, zone)), 1);
+		    AND e.occurred_at < amp.day_start(d + 1, zone));
+		PERFORM amp.rollup_apply(p_org, day_events, 1);
 	END LOOP;
 	PERFORM amp.rebuild_channels(p_org);
 END

@@ -176,3 +176,9 @@ def raw_http(port, data, timeout=10):
                 break
             body += chunk
         return status, headers, body
+
+
+def activity_view(cur):
+    """Where lock waits show: every node's under Citus, else this server's."""
+    cur.execute("SELECT to_regclass('pg_catalog.citus_stat_activity') IS NOT NULL")
+    return "citus_stat_activity" if cur.fetchone()[0] else "pg_stat_activity"

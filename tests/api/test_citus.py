@@ -99,7 +99,9 @@ STAMPS = {"created_at", "updated_at", "received_at"}
 def normalised(doc, ids):
     """Instants of writing and generated ids replaced by stable tokens."""
     if isinstance(doc, dict):
-        return {k: "<instant>" if k in STAMPS and v is not None else normalised(v, ids)
+        # A cursor encodes what it follows: a generated id, an instant.
+        return {k: "<instant>" if k in STAMPS and v is not None else
+                "<cursor>" if k == "next_cursor" and v is not None else normalised(v, ids)
                 for k, v in doc.items()}
     if isinstance(doc, list):
         return [normalised(v, ids) for v in doc]

@@ -118,7 +118,12 @@ def test_the_service_role_cannot_read_a_secret(connected, cluster, org):
     conn = psycopg2.connect(cluster.app_url)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT set_config('amp.org', %s, false)", (org,))
+            # SET LOCAL, also propagated to Citus workers (a plain query
+            # through a coordinator is not routed; on plain PostgreSQL the
+            # citus setting is an inert placeholder).
+            cur.execute("SET LOCAL citus.propagate_set_commands = 'local'")
+            cur.execute("SELECT format('SET LOCAL amp.org = %%L', %s)", (org,))
+            cur.execute(cur.fetchone()[0])
             cur.execute("SELECT staff FROM amp.connectors WHERE org_id = %s", (org,))
             assert cur.fetchall() == [([],)]
             with pytest.raises(psycopg2.errors.InsufficientPrivilege):

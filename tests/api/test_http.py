@@ -521,8 +521,10 @@ def waiting_on_lock(cluster, function):
     conn = cluster.connect()
     try:
         with conn.cursor() as cur:
+            # On Citus the wait is on a worker: citus_stat_activity.
+            view = h.activity_view(cur)
             for _ in range(200):
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                cur.execute("SELECT count(*) FROM " + view + " WHERE wait_event_type = "
                             "'Lock' AND query LIKE %s", (f"%{function}%",))
                 if cur.fetchone()[0] > 0:
                     return

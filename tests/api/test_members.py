@@ -245,8 +245,9 @@ def test_erasure_keeps_an_event_committed_concurrently(api, org, cluster, db):
         deadline = time.time() + 10
         with db.cursor() as cur:
             while time.time() < deadline:
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                            "'Lock' AND query LIKE '%%erase_member%%'")
+                # On Citus the wait is on a worker: citus_stat_activity.
+                cur.execute("SELECT count(*) FROM " + h.activity_view(cur) + " WHERE "
+                            "wait_event_type = 'Lock' AND query LIKE '%%erase_member%%'")
                 if cur.fetchone()[0]:
                     break
                 time.sleep(0.02)
