@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "github.h"
+#include "query.h"
 
 /* What makes a delivery count as a stored event, beyond event and action. */
 enum condition {
@@ -92,7 +93,6 @@ static const struct mapping	*mapping_find(const char *, const char *,
 static const json_t		*path_get(const json_t *, const char *);
 static const char		*path_string(const json_t *, const char *);
 static int			 is_bot(const json_t *);
-static int			 hex_value(int);
 static char			*pct_decode_form(const char *, size_t, size_t *);
 static json_t			*reply_problem(int, const char *, const char *,
 				    const struct problems *);
@@ -109,18 +109,6 @@ github_event_slot(const char *name)
 			return (i);
 	}
 	return (GITHUB_EVENT_NAMES - 1);
-}
-
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 int
@@ -149,29 +137,15 @@ static char *
 pct_decode_form(const char *s, size_t len, size_t *outlen)
 {
 	char	*out;
-	size_t	 i, n;
-	int	 hi, lo;
+	long	 n;
 
 	if ((out = malloc(len + 1)) == NULL)
 		return (NULL);
-	for (i = 0, n = 0; i < len; i++) {
-		if (s[i] == '+') {
-			out[n++] = ' ';
-		} else if (s[i] == '%') {
-			if (len - i < 3 || (hi = hex_value((unsigned char)
-			    s[i + 1])) < 0 || (lo = hex_value((unsigned char)
-			    s[i + 2])) < 0) {
-				free(out);
-				return (NULL);
-			}
-			out[n++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[n++] = s[i];
-		}
+	if ((n = form_decode(s, len, out, len + 1)) < 0) {
+		free(out);
+		return (NULL);
 	}
-	out[n] = '\0';
-	*outlen = n;
+	*outlen = (size_t)n;
 	return (out);
 }
 
@@ -180,7 +154,7 @@ github_form_payload(const char *body, size_t len, size_t *outlen)
 {
 	const char	*field, *end, *eq;
 	char		*key, *value, *found;
-	size_t		 klen, vlen, flen;
+	size_t		 klen, vlen = 0, flen;
 
 	found = NULL;
 	*outlen = 0;

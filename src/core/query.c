@@ -4,12 +4,11 @@
 
 #include "query.h"
 
-static int	hexval(char);
-static int	decode(const char *, size_t, char *, size_t, int);
+static long	decode(const char *, size_t, char *, size_t, int);
 static void	bound_problem(struct problems *, const char *, int);
 
-static int
-hexval(char c)
+int
+hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -20,9 +19,15 @@ hexval(char c)
 	return (-1);
 }
 
-/* Percent-decoding; control characters are refused. */
-static int
-decode(const char *s, size_t len, char *out, size_t outlen, int plus_is_space)
+#define PLUS_IS_SPACE	0x01	/* form encoding */
+#define CONTROLS_OK	0x02	/* a form field carrying a whole document */
+
+/*
+ * Percent-decoding into out, NUL-terminated; the decoded length, or -1.
+ * Control characters are refused unless CONTROLS_OK.
+ */
+static long
+decode(const char *s, size_t len, char *out, size_t outlen, int flags)
 {
 	size_t	i, n;
 	int	hi, lo;
@@ -32,23 +37,24 @@ decode(const char *s, size_t len, char *out, size_t outlen, int plus_is_space)
 		return (-1);
 	for (i = 0, n = 0; i < len; i++) {
 		c = s[i];
-		if (c == '+' && plus_is_space) {
+		if (c == '+' && (flags & PLUS_IS_SPACE)) {
 			c = ' ';
 		} else if (c == '%') {
 			if (i + 2 >= len)
 				return (-1);
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if ((hi = hex_value((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hex_value((unsigned char)s[i + 2])) < 0)
 				return (-1);
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if ((unsigned char)c < 0x20 || n + 1 >= outlen)
+		if (((unsigned char)c < 0x20 && !(flags & CONTROLS_OK)) ||
+		    n + 1 >= outlen)
 			return (-1);
 		out[n++] = c;
 	}
 	out[n] = '\0';
-	return (0);
+	return ((long)n);
 }
 
 /*
@@ -58,7 +64,7 @@ decode(const char *s, size_t len, char *out, size_t outlen, int plus_is_space)
 int
 path_decode(const char *s, size_t len, char *out, size_t outlen)
 {
-	return (decode(s, len, out, outlen, 0));
+	return (decode(s, len, out, outlen, 0) < 0 ? -1 : 0);
 }
 
 /*
@@ -69,7 +75,17 @@ path_decode(const char *s, size_t len, char *out, size_t outlen)
 int
 query_decode(const char *s, size_t len, char *out, size_t outlen)
 {
-	return (decode(s, len, out, outlen, 1));
+	return (decode(s, len, out, outlen, PLUS_IS_SPACE) < 0 ? -1 : 0);
+}
+
+/*
+ * A form field's value as sent, control characters (newlines, NUL) and
+ * all: its decoded length, or -1.
+ */
+long
+form_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	return (decode(s, len, out, outlen, PLUS_IS_SPACE | CONTROLS_OK));
 }
 
 json_t *

@@ -21,6 +21,8 @@ json_t	*query_parse(const char *, struct problems *);
  */
 int	 path_decode(const char *, size_t, char *, size_t);
 int	 query_decode(const char *, size_t, char *, size_t);
+long	 form_decode(const char *, size_t, char *, size_t);
+int	 hex_value(int);
 
 /*
  * The window of a read from the parsed query's `from` and `to`: `to`
