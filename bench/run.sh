@@ -485,9 +485,12 @@ reads_quiesce() {
 	sleep 1
 }
 
-# p50 p95 p99 (ms) of N sequential GETs of $1 on one keep-alive connection.
+# p50 p95 p99 (ms) of N sequential GETs of PATH on one keep-alive
+# connection, as ORG (default reads), of the service at BASE (default ours).
+#   reads_latency PATH [ORG [BASE]]
 reads_latency() {
-	"$PY" - "$base$1" "$(token_for reads)" "${BENCH_READ_REQUESTS:-200}" <<'PY'
+	"$PY" - "${3:-$base}$1" "$(token_for "${2:-reads}")" \
+	    "${BENCH_READ_REQUESTS:-200}" <<'PY'
 import http.client, statistics, sys, time, urllib.parse
 url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 u = urllib.parse.urlsplit(url)

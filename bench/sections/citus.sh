@@ -90,31 +90,6 @@ citus_round() {
 	round_cpu=$(calc "($db1 - $db0 + $s1 - $s0) / $(getconf CLK_TCK)")
 }
 
-# p50 p95 p99 (ms) of GET URL as ORG, sequential on one connection.
-citus_latency() {
-	"$PY" - "$1" "$(token_for "$2")" "${BENCH_READ_REQUESTS:-200}" <<'PY'
-import http.client, sys, time, urllib.parse
-url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-u = urllib.parse.urlsplit(url)
-conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-path = u.path + "?" + u.query
-hdr = {"Authorization": "Bearer " + token}
-def get():
-    t = time.perf_counter()
-    conn.request("GET", path, headers=hdr)
-    r = conn.getresponse()
-    r.read()
-    if r.status != 200:
-        sys.exit(f"GET {path}: {r.status}")
-    return (time.perf_counter() - t) * 1000
-for _ in range(20):
-    get()
-ms = sorted(get() for _ in range(n))
-q = lambda p: ms[min(len(ms) - 1, int(round(p / 100 * len(ms))) - 1)]
-print(f"{q(50):.1f} {q(95):.1f} {q(99):.1f}")
-PY
-}
-
 section_citus() {
 	local r org tok id body code plain_eps=() citus_eps=() plain_cpu=()
 	local citus_cpu=() pe ce pc cc ratio window p q
@@ -152,8 +127,8 @@ section_citus() {
 
 	window="from=2024-09-01&to=2024-11-29"
 	sql_super -c CHECKPOINT >/dev/null
-	p=$(citus_latency "$base/v1/indicators?$window" bench-1)
-	q=$(citus_latency "$citus_base/v1/indicators?$window" bench-1)
+	p=$(reads_latency "/v1/indicators?$window" bench-1)
+	q=$(reads_latency "/v1/indicators?$window" bench-1 "$citus_base")
 	log "indicators, 90 days: plain $p, Citus $q (p50 p95 p99 ms)"
 	row "GET /v1/indicators, 90 days, $(fmt_int "$EVENTS") events: plain" \
 	    "p50 $(cut -d' ' -f1 <<<"$p") · p95 $(cut -d' ' -f2 <<<"$p") · p99 $(cut -d' ' -f3 <<<"$p") ms" \
