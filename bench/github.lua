@@ -2,8 +2,9 @@
 --   wrk ... -s bench/github.lua URL -- hook ITEMS_FILE ORG RUN
 --       GitHub deliveries, round-robin over ITEMS_FILE (lines of
 --       event TAB X-Hub-Signature-256 TAB body), signed, JSON.
---   wrk ... -s bench/github.lua URL -- events TOKEN RUN
---       the baseline: POST /v1/events with a batch of one event.
+--   wrk ... -s bench/github.lua URL -- events TOKEN[,TOKEN...] RUN
+--       the baseline: POST /v1/events with a batch of one event, each
+--       thread as the org of its own token (each org has a request limit).
 -- RUN makes the ids of one run unlike any other's.
 
 local counter = 0
@@ -26,7 +27,11 @@ function init(args)
 		path = "/v1/hooks/github/" .. args[3]
 		run = args[4]
 	else
-		token = args[2]
+		local tokens = {}
+		for t in args[2]:gmatch("[^,]+") do
+			tokens[#tokens + 1] = t
+		end
+		token = tokens[tid % #tokens + 1]
 		run = args[3]
 	end
 end

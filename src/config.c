@@ -177,9 +177,9 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    err, errlen) == -1 ||
 	    number_env("AMP_REQUEST_DEADLINE_MS", 10000, 100, 600000,
 	    &c->request_deadline_ms, err, errlen) == -1 ||
-	    number_env("AMP_ORG_RATE", 200, 1, 1000000, &c->org_rate, err,
+	    number_env("AMP_ORG_RATE", 1000, 1, 1000000, &c->org_rate, err,
 	    errlen) == -1 ||
-	    number_env("AMP_ORG_BURST", 400, 1, 1000000, &c->org_burst, err,
+	    number_env("AMP_ORG_BURST", 2000, 1, 1000000, &c->org_burst, err,
 	    errlen) == -1 ||
 	    cors_load(c, err, errlen) == -1)
 		return (-1);

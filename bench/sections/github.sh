@@ -73,7 +73,9 @@ section_github() {
 	n=$(wc -l <"$items") ns=$(wc -l <"$storing")
 	log "GitHub: $n example deliveries, $ns of them stored; $GITHUB_ROUNDS rounds of ${HTTP_SECS}s, -c$CONNS"
 	for i in $(seq "$GITHUB_ROUNDS"); do
-		base_rps+=("$(github_wrk events "$(token_for gh-base)" "b$i")")
+		# An org per wrk thread: one org alone would meet its rate limit.
+		base_rps+=("$(github_wrk events \
+		    "$(token_for gh-base-0),$(token_for gh-base-1)" "b$i")")
 		eng+=("$(github_wrk hook "$storing" gh "s$i")")
 		all+=("$(github_wrk hook "$items" gh "a$i")")
 		log "  round $i: POST /v1/events ${base_rps[-1]}/s, storing deliveries ${eng[-1]}/s, all ${all[-1]}/s"

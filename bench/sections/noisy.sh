@@ -4,8 +4,8 @@
 # the flooding org sends new ingest batches as fast as the answers come over
 # BENCH_NOISY_CONNS connections and floods its own /v1/indicators over
 # BENCH_NOISY_READ_CONNS more. Target: flooded p99 ≤ 2 × quiet p99. The
-# service's per-org token bucket is left at its defaults (AMP_ORG_RATE 200
-# requests/s, AMP_ORG_BURST 400) unless they are set in the environment; the
+# service's per-org token bucket is left at its defaults (AMP_ORG_RATE 1000
+# requests/s, AMP_ORG_BURST 2000) unless they are set in the environment; the
 # 429s the flooding org gets are counted. Both orgs first get 90 days of
 # history (BENCH_NOISY_HISTORY events each).
 #
@@ -20,7 +20,7 @@ section_noisy() {
 	local history=${BENCH_NOISY_HISTORY:-100000}
 	local victim flood quiet loud live_pid read_pid line rline p_quiet p_loud
 	local ratio verdict window st
-	local rate=${AMP_ORG_RATE:-200} burst=${AMP_ORG_BURST:-400}
+	local rate=${AMP_ORG_RATE:-1000} burst=${AMP_ORG_BURST:-2000}
 
 	victim=$(token_for noisy-victim)
 	flood=$(token_for noisy-flood)
