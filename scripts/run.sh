@@ -78,11 +78,8 @@ Development token for org "demo", every scope, valid 24 h:
   export TOKEN=$token
   curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$PORT/v1/indicators
 
-Dashboard for org "demo":
-
-  http://127.0.0.1:$PORT/app/#token=$token
-
-Dashboard (the token rides in the fragment, never sent in a URL):
+Dashboard for org "demo" (the token rides in the fragment, never sent in
+a URL):
 
   http://127.0.0.1:$PORT/app/#token=$token
 
