@@ -231,7 +231,7 @@ orgs=()
 gen_data() {
 	[ -n "$data" ] && return
 	data=$work/data
-	local r list="" org id body code tok
+	local r list=""
 	for r in $(seq "$ROUNDS"); do
 		orgs+=("bench-$r")
 		list+="${list:+,}bench-$r"
@@ -239,14 +239,21 @@ gen_data() {
 	log "generating $EVENTS events for POST and as many for COPY"
 	"$PY" bench/gen.py "$data" --events "$EVENTS" --batch "$BATCH" \
 	    --orgs "$list" >&2
+	put_campaigns "$base"
+}
+
+# The generated campaigns of every bench org, PUT to the service at $1.
+put_campaigns() {
+	local org tok id body code
 	for org in "${orgs[@]}"; do
 		tok=$(token_for "$org")
 		while IFS=$'\t' read -r id body; do
 			code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT \
 			    -H "Authorization: Bearer $tok" \
 			    -H 'Content-Type: application/json' \
-			    --data-binary "$body" "$base/v1/campaigns/$id")
-			[[ "$code" == 20[01] ]] || die "PUT campaign $id for $org: $code"
+			    --data-binary "$body" "$1/v1/campaigns/$id")
+			[[ "$code" == 20[01] ]] ||
+			    die "PUT campaign $id for $org at $1: $code"
 		done <"$data/campaigns.tsv"
 	done
 }

@@ -91,20 +91,11 @@ citus_round() {
 }
 
 section_citus() {
-	local r org tok id body code plain_eps=() citus_eps=() plain_cpu=()
+	local r org plain_eps=() citus_eps=() plain_cpu=()
 	local citus_cpu=() pe ce pc cc ratio window p q
 	gen_data
 	citus_start
-	for org in "${orgs[@]}"; do
-		tok=$(token_for "$org")
-		while IFS=$'\t' read -r id body; do
-			code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT \
-			    -H "Authorization: Bearer $tok" \
-			    -H 'Content-Type: application/json' \
-			    --data-binary "$body" "$citus_base/v1/campaigns/$id")
-			[[ "$code" == 20[01] ]] || die "PUT campaign $id for $org on Citus: $code"
-		done <"$data/campaigns.tsv"
-	done
+	put_campaigns "$citus_base"
 	for r in $(seq "$ROUNDS"); do
 		org=bench-$r
 		log "citus round $r/$ROUNDS: $EVENTS events into $org on plain PostgreSQL"
