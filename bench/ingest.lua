@@ -8,19 +8,8 @@
 -- reported is from the first request sent to the last answer received,
 -- on the monotonic clock.
 
-local ffi = require("ffi")
-ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } amp_timespec;
-int clock_gettime(int clk, amp_timespec *tp);
-int getpid(void);
-int kill(int pid, int sig);
-]]
-local CLOCK_MONOTONIC, SIGINT = 1, 2
-local ts = ffi.new("amp_timespec")
-local function now_us()
-	ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
-	return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
-end
+local clock = dofile("bench/clock.lua")
+local now_us = clock.now_us
 
 local threads = {}
 local counter = 0
@@ -98,7 +87,7 @@ function response(status, headers, body)
 		local n = f:seek("end")
 		f:close()
 		if n >= nthreads then
-			ffi.C.kill(ffi.C.getpid(), SIGINT)
+			clock.stop_wrk()
 		end
 	end
 end

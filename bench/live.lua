@@ -17,19 +17,8 @@
 -- answers that took longer than DEADLINE_MS from the moment the batch was
 -- handed to wrk), and the first answer that was not a 200.
 
-local ffi = require("ffi")
-ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } amp_timespec;
-int clock_gettime(int clk, amp_timespec *tp);
-int getpid(void);
-int kill(int pid, int sig);
-]]
-local CLOCK_MONOTONIC, SIGINT = 1, 2
-local ts = ffi.new("amp_timespec")
-local function now_ms()
-	ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
-	return tonumber(ts.tv_sec) * 1e3 + tonumber(ts.tv_nsec) / 1e6
-end
+local clock = dofile("bench/clock.lua")
+local now_ms = clock.now_ms
 
 local threads = {}
 local counter = 0
@@ -162,7 +151,7 @@ function response(status, headers, body)
 		local n = f:seek("end")
 		f:close()
 		if n >= nthreads then
-			ffi.C.kill(ffi.C.getpid(), SIGINT)
+			clock.stop_wrk()
 		end
 	end
 end
