@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "ratelimit.h"
+#include "share.h"
 
 /*
  * libpq stats ~/.pgpass and, for host names, calls uname and resolves them
@@ -76,6 +77,7 @@ kore_parent_configure(int argc, char **argv)
 
 	metrics_init();
 	ratelimit_init();
+	share_init();
 	/* Inherited by the workers: bodies only with a bearer token. */
 	http_body_admit = admission_body;
 }

@@ -31,7 +31,9 @@ struct api_call {
 	char			*body;
 	size_t			 body_len;
 	struct render_job	*job;
-	/* Admission (pool.c): which pool, the slot, the deadline. */
+	/* Admission (pool.c): the org's key, which pool, the slot, the
+	 * deadline. */
+	uint64_t		 org;
 	int			 pool;
 	int			 slot;
 	int			 expired;

@@ -181,6 +181,8 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    errlen) == -1 ||
 	    number_env("AMP_ORG_BURST", 2000, 1, 1000000, &c->org_burst, err,
 	    errlen) == -1 ||
+	    number_env("AMP_FAIR_CONNS", 4, 1, 4096, &c->fair_conns, err,
+	    errlen) == -1 ||
 	    cors_load(c, err, errlen) == -1)
 		return (-1);
 	(void)snprintf(c->port, sizeof(c->port), "%d", port);

@@ -24,6 +24,7 @@ struct amp_config {
 	char		*metrics_token;		/* NULL: /metrics is public */
 	int		 org_rate;		/* requests/s per org */
 	int		 org_burst;
+	int		 fair_conns;		/* divided among active orgs */
 };
 
 extern struct amp_config	amp_config;

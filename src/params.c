@@ -20,6 +20,7 @@
 #include "call.h"
 #include "core/jsontext.h"
 #include "core/query.h"
+#include "ratelimit.h"
 
 #define LIMIT_DEFAULT		50
 #define LIMIT_MAX		500
@@ -360,6 +361,8 @@ params_gather(struct http_request *req, struct api_call *call,
 		params_add(call, who->org);
 	if (path_param(req, call) != 0)
 		return (-1);
+	/* $1 is the org where there is one: the token's, or the hook's. */
+	call->org = call->nparams > 0 ? org_key(call->params[0]) : 0;
 	if (call->op->body_check != NULL && body_param(req, call, now) != 0)
 		return (-1);
 	if (call->op->raw_body != NULL) {

@@ -8,6 +8,12 @@
  * woken and answers 503 with Retry-After (call.c), its statement
  * cancelled. Kore's own queue is never used: it wakes one waiter of any
  * database when a connection of either is released.
+ *
+ * While several orgs are active, each runs at most its fair share of
+ * statements at once in a worker (share.c): a free slot goes to the
+ * request that has waited longest, of either pool, whose org is under its
+ * share. Shares grow as orgs go quiet; the tick hands out what that frees.
+ * A request without an org (/readyz) has no share.
  */
 #include <sys/queue.h>
 
@@ -18,6 +24,7 @@
 #include "call.h"
 #include "config.h"
 #include "pool.h"
+#include "share.h"
 
 #define POOL_TICK_MS	100
 /* Requests waiting for a connection, per pool and worker, at most. */
@@ -38,6 +45,8 @@ static TAILQ_HEAD(, api_call)	running = TAILQ_HEAD_INITIALIZER(running);
 static void	slot_hold(struct pool *, struct api_call *);
 static void	pool_tick(void *, u_int64_t);
 static void	pool_expire(struct api_call *);
+static void	pool_dispatch(void);
+static int	may_run(const struct api_call *, int);
 
 void
 pool_init(void)
@@ -73,7 +82,10 @@ pool_acquire(struct http_request *req, struct api_call *call)
 		return (1);
 	if (call->slot == SLOT_WAITING)
 		return (0);		/* woken by something else */
-	if (p->used >= p->max) {
+	if (call->org != 0)
+		share_seen(call->org);
+	pool_dispatch();		/* those in line first */
+	if (p->used >= p->max || !may_run(call, share_now())) {
 		if (p->nwaiting >= POOL_WAIT_MAX)
 			return (-1);
 		TAILQ_INSERT_TAIL(&p->waiting, call, list);
@@ -95,33 +107,79 @@ slot_hold(struct pool *p, struct api_call *call)
 	TAILQ_INSERT_TAIL(&running, call, list);
 }
 
-/* A slot given back goes straight to the first in line: strict FIFO. */
 void
 pool_release(struct api_call *call)
 {
 	struct pool	*p = &pools[call->pool];
-	struct api_call	*next;
 
 	switch (call->slot) {
 	case SLOT_WAITING:
 		TAILQ_REMOVE(&p->waiting, call, list);
 		p->nwaiting--;
+		call->slot = SLOT_NONE;
 		break;
 	case SLOT_HELD:
 		TAILQ_REMOVE(&running, call, list);
-		if ((next = TAILQ_FIRST(&p->waiting)) != NULL) {
-			TAILQ_REMOVE(&p->waiting, next, list);
-			p->nwaiting--;
-			slot_hold(p, next);
-			http_request_wakeup(next->req);
-		} else {
-			p->used--;
-		}
+		p->used--;
+		call->slot = SLOT_NONE;
+		pool_dispatch();
 		break;
 	default:
 		break;
 	}
-	call->slot = SLOT_NONE;
+}
+
+/*
+ * Free slots go, one at a time, to whoever has waited longest, of either
+ * pool, among those whose org is under its share.
+ */
+static void
+pool_dispatch(void)
+{
+	struct api_call	*call, *best;
+	int		 i, share, from;
+
+	share = share_now();
+	for (;;) {
+		best = NULL;
+		from = 0;
+		for (i = 0; i < 2; i++) {
+			if (pools[i].used >= pools[i].max)
+				continue;
+			TAILQ_FOREACH(call, &pools[i].waiting, list) {
+				if (may_run(call, share))
+					break;
+			}
+			if (call != NULL && (best == NULL ||
+			    call->req->start < best->req->start)) {
+				best = call;
+				from = i;
+			}
+		}
+		if (best == NULL)
+			return;
+		TAILQ_REMOVE(&pools[from].waiting, best, list);
+		pools[from].nwaiting--;
+		pools[from].used++;
+		slot_hold(&pools[from], best);
+		http_request_wakeup(best->req);
+	}
+}
+
+/* Under its share: the org holds fewer than `share` slots here. */
+static int
+may_run(const struct api_call *call, int share)
+{
+	const struct api_call	*c;
+	int			 n = 0;
+
+	if (call->org == 0)
+		return (1);
+	TAILQ_FOREACH(c, &running, list) {
+		if (c->org == call->org && ++n >= share)
+			return (0);
+	}
+	return (1);
 }
 
 static void
@@ -140,6 +198,7 @@ pool_tick(void *arg, u_int64_t now)
 
 	(void)arg;
 	limit = (u_int64_t)amp_config.request_deadline_ms;
+	pool_dispatch();
 	for (i = 0; i < 2; i++) {
 		TAILQ_FOREACH(call, &pools[i].waiting, list) {
 			if (!call->expired && now - call->req->start >= limit)

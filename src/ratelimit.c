@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "core/stats.h"
 #include "ratelimit.h"
 
 #define SLOTS		16384	/* a power of two */
@@ -33,7 +34,6 @@ struct bucket {
 
 static struct bucket	*buckets;
 
-static uint64_t	org_hash(const char *);
 static uint64_t	now_us(void);
 
 void
@@ -46,15 +46,12 @@ ratelimit_init(void)
 	memset(buckets, 0, SLOTS * sizeof(*buckets));
 }
 
-static uint64_t
-org_hash(const char *org)
+/* An org's key in the shared tables (FNV-1a of its id), never 0. */
+uint64_t
+org_key(const char *org)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
+	uint64_t	h = stats_seed_str(org);
 
-	for (; *org != '\0'; org++) {
-		h ^= (unsigned char)*org;
-		h *= 0x100000001b3ULL;
-	}
 	return (h == 0 ? 1 : h);
 }
 
@@ -79,7 +76,7 @@ ratelimit_take(struct http_request *req, const char *org)
 
 	rate = amp_config.org_rate;
 	burst = amp_config.org_burst;
-	h = org_hash(org);
+	h = org_key(org);
 	b = &buckets[h & (SLOTS - 1)];
 	now = now_us();
 

@@ -6,5 +6,6 @@
 
 void	ratelimit_init(void);
 int	ratelimit_take(struct http_request *, const char *);
+uint64_t	org_key(const char *);
 
 #endif

@@ -571,3 +571,53 @@ def test_a_read_held_past_its_deadline_answers_503_and_writes_go_on(deadline_ser
     r = client.get("/v1/instruments")
     assert r.status_code == 200 and [i["id"] for i in r.json()["data"]] == ["amp-pulse-1"]
     assert [e["id"] for e in client.get("/v1/events").json()["data"]] == ["e1"]
+
+
+# --- fair shares of the database ------------------------------------------------
+
+@pytest.fixture
+def shared_service(workdir, cluster):
+    # One worker with two connections for writes: without shares, two
+    # stuck batches of one org would hold them both.
+    s = Service(workdir, cluster.app_url, AMP_WORKERS="1", AMP_DB_CONNS="2",
+                AMP_DB_WRITE_CONNS="2", AMP_FAIR_CONNS="2")
+    yield s
+    s.stop()
+
+
+def test_an_org_whose_writes_are_stuck_leaves_other_orgs_a_connection(shared_service, cluster,
+                                                                        spec, org):
+    victim = Client(shared_service.url, spec, make_token(org=org))
+    flood = Client(shared_service.url, spec, make_token(org=org + "-flood"))
+    assert flood.put("/v1/campaigns/c1", json=h.campaign()).status_code in (200, 201)
+    # The victim is using the service (a dashboard between two reads).
+    assert victim.get("/v1/events").status_code == 200
+    # The flooding org's batches name a campaign whose row is locked here:
+    # each waits in its statement until the lock goes.
+    lock = cluster.connect()
+    lock.autocommit = False
+    answers = []
+    try:
+        with lock.cursor() as cur:
+            cur.execute("SELECT 1 FROM amp.campaigns WHERE org_id = %s AND id = 'c1' "
+                        "FOR UPDATE", (org + "-flood",))
+        senders = [threading.Thread(target=lambda i=i: answers.append(flood.post(
+            "/v1/events", json={"events": [event(i, campaign="c1")]}, timeout=30)))
+            for i in range(4)]
+        for t in senders:
+            t.start()
+        waiting_on_lock(cluster, "ingest_events")
+        # Another org's write and read are answered meanwhile.
+        r = victim.post("/v1/events", json={"events": [event(1)]}, timeout=30)
+        assert r.status_code == 200 and r.json()["accepted"] == 1
+        assert victim.get("/v1/events").json()["data"][0]["id"] == "e1"
+        assert all(t.is_alive() for t in senders), "the flood was answered first"
+    finally:
+        lock.rollback()
+        lock.close()
+    for t in senders:
+        t.join()
+    # The flood waited its turn; nothing of it was lost.
+    assert sorted(r.status_code for r in answers) == [200] * 4
+    ids = {e["id"] for e in h.walk(flood, "/v1/events")[0]}
+    assert ids == {f"e{i}" for i in range(4)}
