@@ -6,7 +6,8 @@
 # BENCH_NOISY_READ_CONNS more. Target: flooded p99 ≤ 2 × quiet p99. The
 # service's per-org token bucket is left at its defaults (AMP_ORG_RATE 1000
 # requests/s, AMP_ORG_BURST 2000) unless they are set in the environment; the
-# 429s the flooding org gets are counted. Both orgs first get 90 days of
+# 429s the flooding org gets are counted. What keeps the victim's reads
+# fast is the fair share of statements (AMP_FAIR_CONNS, src/share.c). Both orgs first get 90 days of
 # history (BENCH_NOISY_HISTORY events each).
 #
 # Tunables: BENCH_NOISY_SECS (30 per phase), BENCH_NOISY_CONNS (6),
@@ -77,5 +78,5 @@ section_noisy() {
 	    "target ≤ 2: **$verdict**"
 	row "noisy: the flooding org's answers" \
 	    "$(fmt_int "$(( $(status_count "$st" 429) + $(status_count "$(grep -o 'statuses=[0-9:,]*' <<<"$rline" | cut -d= -f2)" 429) ))") × 429" \
-	    "per-org token bucket at AMP_ORG_RATE $rate requests/s, AMP_ORG_BURST $burst (the service's defaults unless set); ingest: $(fmt_int "$(field requests "$line")") batches ($st; $(fmt_int "$(calc "$(field events "$line") / ($(field duration_us "$line") / 1e6)")") events/s stored, p99 $(field p99_ms "$line") ms); reads: $(fmt_int "$(field requests "$rline")") ($(grep -o 'statuses=[0-9:,]*' <<<"$rline" | cut -d= -f2), $(fmt_int "$(field requests_per_s "$rline")")/s)"
+	    "per-org token bucket at AMP_ORG_RATE $rate requests/s, AMP_ORG_BURST $burst, and fair shares of AMP_FAIR_CONNS ${AMP_FAIR_CONNS:-4} statements (the service's defaults unless set); ingest: $(fmt_int "$(field requests "$line")") batches ($st; $(fmt_int "$(calc "$(field events "$line") / ($(field duration_us "$line") / 1e6)")") events/s stored, p99 $(field p99_ms "$line") ms); reads: $(fmt_int "$(field requests "$rline")") ($(grep -o 'statuses=[0-9:,]*' <<<"$rline" | cut -d= -f2), $(fmt_int "$(field requests_per_s "$rline")")/s)"
 }
