@@ -5,7 +5,8 @@
 # the same machine, in alternating rounds (plain, Citus, plain, ...):
 #   - ingest: events/s through POST /v1/events and CPU per event (user +
 #     system time of every database process, all three nodes on Citus,
-#     plus the service), target: Citus ≤ 1.5 × the CPU per event of plain;
+#     plus the service, and each part of it: coordinator, workers,
+#     service), target: Citus ≤ 1.5 × the CPU per event of plain;
 #   - reads: GET /v1/indicators over 90 days p95 of an org holding one
 #     round's events, target: Citus ≤ 1.5 × plain.
 # Each round ingests into a fresh tenant, the same tenant on both; the
@@ -62,37 +63,48 @@ while True:
 	log "Citus coordinator on 127.0.0.1:$citus_port, workers on $((citus_port + 1)) and $((citus_port + 2)); ampmeter on $citus_base"
 }
 
+# The CPU ticks of the Citus nodes: the coordinator's, then both workers'
+# together.
 citus_pg_ticks() {
-	local n total=0
-	for n in coordinator worker1 worker2; do
-		total=$((total + $(tree_ticks "$(head -1 "$citus_dir/$n/postmaster.pid")")))
+	local w=0 n
+	for n in worker1 worker2; do
+		w=$((w + $(tree_ticks "$(head -1 "$citus_dir/$n/postmaster.pid")")))
 	done
-	echo "$total"
+	echo "$(tree_ticks "$(head -1 "$citus_dir/coordinator/postmaster.pid")") $w"
 }
 
 # citus_round BASE DB_TICKS SVC_PID OWNER_URL ORG: one ingest of the
-# generated batches into ORG; sets round_eps and round_cpu (s, database
-# and service together).
+# generated batches into ORG; sets round_eps, round_cpu (s, database and
+# service together), round_svc (s, the service) and round_db (s, each
+# part DB_TICKS names: the database, or the coordinator and the workers).
 citus_round() {
-	local base=$1 ticks=$2 pid=$3 url=$4 org=$5 out line us db0 db1 s0 s1 n
+	local base=$1 ticks=$2 pid=$3 url=$4 org=$5 out line us db0 db1 s0 s1 n i
 	rm -f "$work/ingest.done"
-	db0=$($ticks) s0=$(tree_ticks "$pid")
+	read -ra db0 <<<"$($ticks)"
+	s0=$(tree_ticks "$pid")
 	out=$(wrk -t "$CONNS" -c "$CONNS" -d 240s --timeout 60s \
 	    -s bench/ingest.lua "$base" -- "$data/batches" "$(meta batches)" \
 	    "$(token_for "$org")" "$CONNS" "$work/ingest.done")
-	db1=$($ticks) s1=$(tree_ticks "$pid")
+	read -ra db1 <<<"$($ticks)"
+	s1=$(tree_ticks "$pid")
 	line=$(grep '^INGEST ok=' <<<"$out") || { echo "$out" >&2; die "wrk failed"; }
 	n=$(psql -X -q -A -t "$url" -c "SELECT count(*) FROM amp.events
 	    WHERE org_id = '$org' AND id LIKE 'e%'")
 	[ "$n" -eq "$EVENTS" ] || die "the ingest into $org stored $n of $EVENTS events"
 	us=$(field duration_us "$line")
 	round_eps=$(calc "$EVENTS / ($us / 1e6)")
-	round_cpu=$(calc "($db1 - $db0 + $s1 - $s0) / $(getconf CLK_TCK)")
+	round_svc=$(calc "($s1 - $s0) / $(getconf CLK_TCK)")
+	round_db=()
+	for i in "${!db0[@]}"; do
+		round_db+=("$(calc "(${db1[i]} - ${db0[i]}) / $(getconf CLK_TCK)")")
+	done
+	round_cpu=$(calc "$(IFS=+; echo "${round_db[*]}") + $round_svc")
 }
 
 section_citus() {
-	local r org plain_eps=() citus_eps=() plain_cpu=()
-	local citus_cpu=() pe ce pc cc ratio window p q
+	local r org plain_eps=() citus_eps=() plain_cpu=() plain_db=()
+	local plain_svc=() citus_cpu=() citus_coord=() citus_workers=()
+	local citus_svc=() pe ce pc cc ratio window p q
 	gen_data
 	citus_start
 	put_campaigns "$citus_base"
@@ -101,10 +113,13 @@ section_citus() {
 		log "citus round $r/$ROUNDS: $EVENTS events into $org on plain PostgreSQL"
 		citus_round "$base" pg_ticks "$svc_pid" "$owner_url" "$org"
 		plain_eps+=("$round_eps") plain_cpu+=("$round_cpu")
+		plain_db+=("${round_db[0]}") plain_svc+=("$round_svc")
 		log "citus round $r/$ROUNDS: the same on Citus"
 		citus_round "$citus_base" citus_pg_ticks "$citus_svc_pid" \
 		    "postgresql://amp_owner@127.0.0.1:$citus_port/ampmeter" "$org"
 		citus_eps+=("$round_eps") citus_cpu+=("$round_cpu")
+		citus_coord+=("${round_db[0]}") citus_workers+=("${round_db[1]}")
+		citus_svc+=("$round_svc")
 		log "citus round $r/$ROUNDS: plain $(fmt_int "${plain_eps[-1]}")/s, Citus $(fmt_int "$round_eps")/s"
 	done
 	pe=$(med "${plain_eps[@]}") ce=$(med "${citus_eps[@]}")
@@ -114,7 +129,7 @@ section_citus() {
 	    "median of $ROUNDS alternating rounds (Citus: $(fmt_list "${citus_eps[@]}"); plain: $(fmt_list "${plain_eps[@]}")); $EVENTS events a round in batches of $BATCH over $CONNS connections, all stored (counted)"
 	ratio=$(calc "'%.2f' % ($cc / $pc)")
 	row "**Citus CPU per event ÷ plain**" "**$ratio** ($cc µs against $pc µs)" \
-	    "user + system time of every database process (the coordinator and both workers on Citus) and of the service, median of the rounds; target ≤ 1.5: **$(calc "'met' if $cc / $pc <= 1.5 else 'NOT met'")**"
+	    "user + system time of every database process (the coordinator and both workers on Citus) and of the service, median of the rounds; target ≤ 1.5: **$(calc "'met' if $cc / $pc <= 1.5 else 'NOT met'")**. Each part's median: Citus coordinator $(us_per_event "${citus_coord[@]}"), workers $(us_per_event "${citus_workers[@]}"), service $(us_per_event "${citus_svc[@]}") µs; plain database $(us_per_event "${plain_db[@]}"), service $(us_per_event "${plain_svc[@]}") µs"
 
 	window="from=2024-09-01&to=2024-11-29"
 	sql_super -c CHECKPOINT >/dev/null
