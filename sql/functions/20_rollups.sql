@@ -96,8 +96,12 @@ $$;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
--- exact as soon as it commits. Rows are touched in key order so
--- concurrent batches cannot deadlock. Erasure subtracts the erased
+-- exact as soon as it commits. Rows are touched table by table in one
+-- order (member_days, day_stats, then amp.channel_apply's channel_stats),
+-- each in key order, so concurrent batches cannot deadlock; the rows
+-- every batch of a day shares (day_stats, channel_stats) come last, so
+-- they are held, and other batches wait for them, only from there to the
+-- commit. Erasure subtracts the erased
 -- events' tallies rather than deleting the member's rows whole: an event
 -- of the same member that a concurrent batch commits meanwhile (invisible
 -- to the erasure's DELETE, so it stays stored) keeps its share.
@@ -116,23 +120,6 @@ BEGIN
 	-- were not committed), and they go in by the new zone.
 	PERFORM pg_advisory_xact_lock_shared(7245013, hashtext(p_org));
 	zone := amp.org_zone(p_org);
-	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
-	    active, active_self, active_pressure, contrib, contrib_giving,
-	    free_choice)
-	SELECT p_org, x.day, x.channel, x.campaign, p_sign * x.events,
-	    p_sign * x.active, p_sign * x.active_self, p_sign * x.active_pressure,
-	    p_sign * x.contrib, p_sign * x.contrib_giving, p_sign * x.free_choice
-	FROM amp.day_deltas(p, zone) x
-	ORDER BY x.day, x.channel, x.campaign
-	ON CONFLICT (org_id, day, channel, campaign) DO UPDATE SET
-	    events = t.events + excluded.events,
-	    active = t.active + excluded.active,
-	    active_self = t.active_self + excluded.active_self,
-	    active_pressure = t.active_pressure + excluded.active_pressure,
-	    contrib = t.contrib + excluded.contrib,
-	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
-	    free_choice = t.free_choice + excluded.free_choice;
-
 	INSERT INTO amp.member_days AS t (org_id, channel, day, campaign,
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
 	SELECT p_org, x.channel, x.day, x.campaign, x.member, x.ev, x.sig_n,
@@ -151,14 +138,33 @@ BEGIN
 	    pr = t.pr + excluded.pr;
 
 	IF p_sign < 0 THEN
-		DELETE FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.events = 0;
 		-- The rows erasure emptied (ev counts every event).
 		DELETE FROM amp.member_days m
 		WHERE m.org_id = p_org AND m.ev = 0
 		    AND (m.channel, m.day, m.campaign, m.member) IN (SELECT
 			x.channel, x.day, x.campaign, x.member
 			FROM amp.member_deltas(p, p_sign, zone) x);
+	END IF;
+
+	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
+	    active, active_self, active_pressure, contrib, contrib_giving,
+	    free_choice)
+	SELECT p_org, x.day, x.channel, x.campaign, p_sign * x.events,
+	    p_sign * x.active, p_sign * x.active_self, p_sign * x.active_pressure,
+	    p_sign * x.contrib, p_sign * x.contrib_giving, p_sign * x.free_choice
+	FROM amp.day_deltas(p, zone) x
+	ORDER BY x.day, x.channel, x.campaign
+	ON CONFLICT (org_id, day, channel, campaign) DO UPDATE SET
+	    events = t.events + excluded.events,
+	    active = t.active + excluded.active,
+	    active_self = t.active_self + excluded.active_self,
+	    active_pressure = t.active_pressure + excluded.active_pressure,
+	    contrib = t.contrib + excluded.contrib,
+	    contrib_giving = t.contrib_giving + excluded.contrib_giving,
+	    free_choice = t.free_choice + excluded.free_choice;
+	IF p_sign < 0 THEN
+		DELETE FROM amp.day_stats d
+		WHERE d.org_id = p_org AND d.events = 0;
 	END IF;
 END
 $$;

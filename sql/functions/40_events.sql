@@ -68,7 +68,10 @@ $$;
 -- it roll back to the savepoint and insert with ON CONFLICT, which keeps
 -- the first version of each event. Rows go in id order, so two batches
 -- sharing new ids wait on each other in one order, never in a cycle (a
--- deadlock). The rollups take the stored events in the same transaction.
+-- deadlock). Batches name existing campaigns almost always too, so the
+-- foreign key finds an unknown one and only then are the items that name
+-- one listed (422); a retry lists them before its insert. The rollups
+-- take the stored events in the same transaction.
 CREATE OR REPLACE FUNCTION amp.ingest_events(p_org text, p_body jsonb)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
@@ -79,12 +82,6 @@ DECLARE
 	n int;
 BEGIN
 	PERFORM amp.tenant(p_org);
-	bad := amp.missing_refs(p_org, items, 'events', 'campaign');
-	IF bad IS NOT NULL THEN
-		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
-		RETURN;
-	END IF;
-
 	BEGIN
 		WITH ins AS (
 			INSERT INTO amp.events
@@ -93,16 +90,32 @@ BEGIN
 			RETURNING *
 		)
 		SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
-	EXCEPTION WHEN unique_violation THEN
-		WITH ins AS (
-			INSERT INTO amp.events
-			SELECT * FROM amp.event_rows(p_org, items) r
-			ORDER BY r.id
-			ON CONFLICT (org_id, id) DO NOTHING
-			RETURNING *
-		)
-		SELECT array_agg(ROW(i.*)::amp.events) INTO added FROM ins i;
+	EXCEPTION
+	WHEN foreign_key_violation THEN
+		-- None listed: the campaign went after the insert looked (the
+		-- caller answers 409, retry).
+		bad := amp.missing_refs(p_org, items, 'events', 'campaign');
+		IF bad IS NULL THEN
+			RAISE;
+		END IF;
+	WHEN unique_violation THEN
+		bad := amp.missing_refs(p_org, items, 'events', 'campaign');
+		IF bad IS NULL THEN
+			WITH ins AS (
+				INSERT INTO amp.events
+				SELECT * FROM amp.event_rows(p_org, items) r
+				ORDER BY r.id
+				ON CONFLICT (org_id, id) DO NOTHING
+				RETURNING *
+			)
+			SELECT array_agg(ROW(i.*)::amp.events) INTO added
+			FROM ins i;
+		END IF;
 	END;
+	IF bad IS NOT NULL THEN
+		RETURN QUERY SELECT 422, amp.unknown_refs(bad);
+		RETURN;
+	END IF;
 
 	n := coalesce(cardinality(added), 0);
 	PERFORM amp.rollup_apply(p_org, added, 1);

@@ -218,6 +218,16 @@ def test_unknown_campaign_is_422(api, db, org):
     nothing_written(db, org)
 
 
+def test_a_retry_naming_an_unknown_campaign_is_422_and_adds_nothing(api, db, org):
+    # Stored ids and an unknown campaign in one batch: the insert meets the
+    # stored ids first, and the problems are still listed.
+    assert h.post_events(api, [event(0), event(1)]).status_code == 200
+    r = h.post_events(api, [event(0), event(1, campaign="nope"), event(2)])
+    assert h.pointers(r) == ["/events/1/campaign"]
+    h.no_internals(r)
+    assert count(db, "events", org) == 2
+
+
 @pytest.mark.parametrize("key", ["id", "quality", "events"])
 def test_duplicate_keys_are_422(api, db, org, key):
     e = json.dumps(event(1))[1:-1]
