@@ -71,12 +71,15 @@ $$;
 -- deadlock). Batches name existing campaigns almost always too, so the
 -- foreign key finds an unknown one and only then are the items that name
 -- one listed (422); a retry lists them before its insert. The rollups
--- take the stored events in the same transaction.
-CREATE OR REPLACE FUNCTION amp.ingest_events(p_org text, p_body jsonb)
+-- take the stored events in the same transaction. The body comes as text
+-- (the service has checked it): on Citus the coordinator forwards the call
+-- without parsing the body and printing it again, and it is parsed once,
+-- here, on the org's node.
+CREATE OR REPLACE FUNCTION amp.ingest_events(p_org text, p_body text)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
-	items jsonb := p_body->'events';
+	items jsonb := p_body::jsonb->'events';
 	bad jsonb;
 	added amp.events[];
 	n int;

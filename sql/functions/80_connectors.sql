@@ -145,7 +145,7 @@ BEGIN
 	END IF;
 	SELECT i.status, i.body INTO st, doc
 	FROM amp.ingest_events(p_org, jsonb_build_object('events',
-	    jsonb_build_array(ev))) i;
+	    jsonb_build_array(ev))::text) i;
 	IF st <> 200 THEN
 		RETURN QUERY SELECT st, doc;
 	ELSIF (doc->>'accepted')::int = 1 THEN

@@ -235,7 +235,7 @@ def test_erasure_keeps_an_event_committed_concurrently(api, org, cluster, db):
     batch.autocommit = False
     try:
         with batch.cursor() as cur:
-            cur.execute("SELECT status FROM amp.ingest_events(%s, %s::jsonb)", (org, (
+            cur.execute("SELECT status FROM amp.ingest_events(%s, %s)", (org, (
                 '{"events": [{"id": "new", "member": "m1", "channel": "forum", '
                 '"action": "like", "kind": "create", "occurred_at": "2025-01-02T10:00:00Z"}]}')))
             assert cur.fetchone()[0] == 200
