@@ -166,13 +166,18 @@ pool_dispatch(void)
 	}
 }
 
-/* Under its share: the org holds fewer than `share` slots here. */
+/*
+ * Under its share: the org holds fewer than `share` slots here. One past
+ * its deadline takes no slot: it answers 503 as it is.
+ */
 static int
 may_run(const struct api_call *call, int share)
 {
 	const struct api_call	*c;
 	int			 n = 0;
 
+	if (call->expired)
+		return (0);
 	if (call->org == 0)
 		return (1);
 	TAILQ_FOREACH(c, &running, list) {
