@@ -361,8 +361,16 @@ params_gather(struct http_request *req, struct api_call *call,
 		params_add(call, who->org);
 	if (path_param(req, call) != 0)
 		return (-1);
-	/* $1 is the org where there is one: the token's, or the hook's. */
-	call->org = call->nparams > 0 ? org_key(call->params[0]) : 0;
+	/*
+	 * The token's org has a share of the database (pool.c). Requests
+	 * without a token (GitHub deliveries, checked in SQL) share one of
+	 * their own, whatever org they name: nobody can spend another org's
+	 * share by naming it. /readyz has none.
+	 */
+	if (call->op->scopes != 0)
+		call->org = org_key(who->org);
+	else
+		call->org = call->nparams > 0 ? ORG_UNSIGNED : 0;
 	if (call->op->body_check != NULL && body_param(req, call, now) != 0)
 		return (-1);
 	if (call->op->raw_body != NULL) {

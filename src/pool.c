@@ -17,6 +17,8 @@
  */
 #include <sys/queue.h>
 
+#include <limits.h>
+
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/pgsql.h>
@@ -47,6 +49,7 @@ static void	pool_tick(void *, u_int64_t);
 static void	pool_expire(struct api_call *);
 static void	pool_dispatch(void);
 static int	may_run(const struct api_call *, int);
+static int	org_waiting(const struct pool *, u_int64_t);
 
 void
 pool_init(void)
@@ -77,6 +80,7 @@ int
 pool_acquire(struct http_request *req, struct api_call *call)
 {
 	struct pool	*p = &pools[call->pool];
+	int		 share;
 
 	if (call->slot == SLOT_HELD || call->expired)
 		return (1);
@@ -85,8 +89,11 @@ pool_acquire(struct http_request *req, struct api_call *call)
 	if (call->org != 0)
 		share_seen(call->org);
 	pool_dispatch();		/* those in line first */
-	if (p->used >= p->max || !may_run(call, share_now())) {
-		if (p->nwaiting >= POOL_WAIT_MAX)
+	share = share_now();
+	if (p->used >= p->max || !may_run(call, share)) {
+		/* While others are active, an org fills half the line at most. */
+		if (p->nwaiting >= POOL_WAIT_MAX || (share != INT_MAX &&
+		    org_waiting(p, call->org) >= POOL_WAIT_MAX / 2))
 			return (-1);
 		TAILQ_INSERT_TAIL(&p->waiting, call, list);
 		p->nwaiting++;
@@ -185,6 +192,19 @@ may_run(const struct api_call *call, int share)
 			return (0);
 	}
 	return (1);
+}
+
+static int
+org_waiting(const struct pool *p, u_int64_t org)
+{
+	const struct api_call	*c;
+	int			 n = 0;
+
+	TAILQ_FOREACH(c, &p->waiting, list) {
+		if (c->org == org)
+			n++;
+	}
+	return (n);
 }
 
 static void

@@ -57,7 +57,8 @@ share_now(void)
 
 	for (b = 0; b < SHARE_BUCKETS; b++) {
 		at = __atomic_load_n(&seen_at[b], __ATOMIC_RELAXED);
-		if (at != 0 && now - at < SHARE_WINDOW_MS)
+		/* Not now - at: another worker may have stored a later time. */
+		if (at != 0 && at + SHARE_WINDOW_MS > now)
 			active++;
 	}
 	if (active <= 1)

@@ -516,21 +516,25 @@ def deadline_service(workdir, cluster, spec, org):
     s.stop()
 
 
-def waiting_on_lock(cluster, function):
-    """Waits until a statement calling `function` waits for a lock."""
+def statements_waiting_on_lock(cluster, function):
+    """How many statements calling `function` wait for a lock now."""
     conn = cluster.connect()
     try:
         with conn.cursor() as cur:
             # On Citus the wait is on a worker: citus_stat_activity.
-            view = h.activity_view(cur)
-            for _ in range(200):
-                cur.execute("SELECT count(*) FROM " + view + " WHERE wait_event_type = "
-                            "'Lock' AND query LIKE %s", (f"%{function}%",))
-                if cur.fetchone()[0] > 0:
-                    return
-                threading.Event().wait(0.02)
+            cur.execute("SELECT count(*) FROM " + h.activity_view(cur) + " WHERE "
+                        "wait_event_type = 'Lock' AND query LIKE %s", (f"%{function}%",))
+            return cur.fetchone()[0]
     finally:
         conn.close()
+
+
+def waiting_on_lock(cluster, function):
+    """Waits until a statement calling `function` waits for a lock."""
+    for _ in range(200):
+        if statements_waiting_on_lock(cluster, function) > 0:
+            return
+        threading.Event().wait(0.02)
     raise AssertionError(f"no statement of {function} waits for a lock")
 
 
@@ -607,11 +611,15 @@ def test_an_org_whose_writes_are_stuck_leaves_other_orgs_a_connection(shared_ser
         for t in senders:
             t.start()
         waiting_on_lock(cluster, "ingest_events")
+        threading.Event().wait(0.5)     # the other batches arrive and queue
         # Another org's write and read are answered meanwhile.
         r = victim.post("/v1/events", json={"events": [event(1)]}, timeout=30)
         assert r.status_code == 200 and r.json()["accepted"] == 1
         assert victim.get("/v1/events").json()["data"][0]["id"] == "e1"
         assert all(t.is_alive() for t in senders), "the flood was answered first"
+        # The flood ran one statement at a time, its share; the rest waited
+        # in the service, not holding a connection.
+        assert statements_waiting_on_lock(cluster, "ingest_events") == 1
     finally:
         lock.rollback()
         lock.close()
