@@ -14,13 +14,13 @@
  */
 #include <sys/mman.h>
 
-#include <limits.h>
 #include <string.h>
 #include <time.h>
 
 #include <kore/kore.h>
 
 #include "config.h"
+#include "core/fairshare.h"
 #include "share.h"
 
 #define SHARE_BUCKETS	1024	/* a power of two */
@@ -53,7 +53,7 @@ int
 share_now(void)
 {
 	u_int64_t	now = now_ms(), at;
-	int		b, active = 0, mine;
+	int		b, active = 0;
 
 	for (b = 0; b < SHARE_BUCKETS; b++) {
 		at = __atomic_load_n(&seen_at[b], __ATOMIC_RELAXED);
@@ -61,11 +61,8 @@ share_now(void)
 		if (at != 0 && at + SHARE_WINDOW_MS > now)
 			active++;
 	}
-	if (active <= 1)
-		return (INT_MAX);
-	mine = (amp_config.fair_conns + amp_config.workers - 1) /
-	    amp_config.workers;
-	return (mine <= active ? 1 : (mine + active - 1) / active);
+	return (fairshare_per_worker(amp_config.fair_conns, amp_config.workers,
+	    active));
 }
 
 static u_int64_t
