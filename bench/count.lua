@@ -6,24 +6,14 @@
 -- none), and Accept-Encoding: ENCODING when given. Prints one line:
 -- GET requests= requests_per_s= p50_ms= p99_ms= statuses=CODE:COUNT,...
 
-local threads = {}
-local counter = 0
+local common = dofile("bench/wrk.lua")
 
-function setup(thread)
-	thread:set("tid", counter)
-	counter = counter + 1
-	table.insert(threads, thread)
-end
+setup = common.setup
+local threads = common.threads
 
 statuses = {}
 
-local function split(s)
-	local out = {}
-	for v in string.gmatch(s, "[^,]+") do
-		table.insert(out, v)
-	end
-	return out
-end
+local split = common.split
 
 function init(args)
 	local tokens = split(args[2])

@@ -7,11 +7,9 @@
 --       thread as the org of its own token (each org has a request limit).
 -- RUN makes the ids of one run unlike any other's.
 
-local counter = 0
-function setup(thread)
-	thread:set("tid", counter)
-	counter = counter + 1
-end
+local common = dofile("bench/wrk.lua")
+
+setup = common.setup
 
 local mode, items, path, token, run
 local n = 0

@@ -8,17 +8,11 @@
 -- reported is from the first request sent to the last answer received,
 -- on the monotonic clock.
 
-local clock = dofile("bench/clock.lua")
-local now_us = clock.now_us
+local common = dofile("bench/wrk.lua")
+local now_us = common.now_us
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-	thread:set("tid", counter)
-	counter = counter + 1
-	table.insert(threads, thread)
-end
+setup = common.setup
+local threads = common.threads
 
 local bodies = {}
 local health
@@ -80,15 +74,7 @@ function response(status, headers, body)
 	end
 	if answered == #bodies then
 		finished_us = now_us()
-		wrk.thread:stop()
-		local f = assert(io.open(done_file, "a"))
-		f:write("x")
-		f:flush()
-		local n = f:seek("end")
-		f:close()
-		if n >= nthreads then
-			clock.stop_wrk()
-		end
+		common.finish(done_file, nthreads)
 	end
 end
 

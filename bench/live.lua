@@ -17,17 +17,11 @@
 -- answers that took longer than DEADLINE_MS from the moment the batch was
 -- handed to wrk), and the first answer that was not a 200.
 
-local clock = dofile("bench/clock.lua")
-local now_ms = clock.now_ms
+local common = dofile("bench/wrk.lua")
+local now_ms = common.now_ms
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-	thread:set("tid", counter)
-	counter = counter + 1
-	table.insert(threads, thread)
-end
+setup = common.setup
+local threads = common.threads
 
 local frags = {}
 local members, skew, member_fmt
@@ -42,13 +36,7 @@ statuses = {}
 first_bad = ""
 started_ms, finished_ms = 0, 0
 
-local function split(s)
-	local out = {}
-	for v in string.gmatch(s, "[^,]+") do
-		table.insert(out, v)
-	end
-	return out
-end
+local split = common.split
 
 function init(args)
 	local f = assert(io.open(args[1], "r"))
@@ -144,15 +132,7 @@ function response(status, headers, body)
 		first_bad = status .. " " .. body:sub(1, 300)
 	end
 	if batches > 0 and answered == batches then
-		wrk.thread:stop()
-		local f = assert(io.open(done_file, "a"))
-		f:write("x")
-		f:flush()
-		local n = f:seek("end")
-		f:close()
-		if n >= nthreads then
-			clock.stop_wrk()
-		end
+		common.finish(done_file, nthreads)
 	end
 end
 
