@@ -62,16 +62,16 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- The member-level tallies of a set of events, with a sign: one row per
--- member, local day, channel and campaign, and one per member and day of
--- all channels and campaigns together (channel = campaign = ''): what
--- ingestion adds to member_days (1) and erasure takes away (-1).
+-- member, local day, channel and campaign (''  for none): what ingestion
+-- adds to member_days (1) and erasure takes away (-1). A read over all
+-- channels adds up a member's rows.
 CREATE OR REPLACE FUNCTION amp.member_deltas(p amp.events[], p_sign int,
     p_zone text)
 RETURNS TABLE (channel text, day date, campaign text, member text, ev int,
     sig_n int, sig_sum float8, k1 int, k2 int, k3 int, k4 int, fc int,
     pr int)
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(e.channel, ''), e.day, coalesce(e.campaign, ''),
+	SELECT e.channel, e.day, coalesce(e.campaign, ''),
 	    e.member,
 	    (p_sign * count(*))::int,
 	    (p_sign * count(e.sig))::int,
@@ -90,8 +90,7 @@ LANGUAGE sql IMMUTABLE AS $$
 	    x.campaign, x.member, x.kind, x.initiative, x.rewarded,
 	    amp.signal(x.quality, x.level) AS sig
 	    FROM unnest(p) AS x) e
-	GROUP BY GROUPING SETS ((e.channel, e.day, e.campaign, e.member),
-	    (e.day, e.member))
+	GROUP BY e.channel, e.day, e.campaign, e.member
 $$;
 
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,

@@ -25,20 +25,18 @@ RETURNS jsonb
 -- for some 10^5 members.
 LANGUAGE plpgsql STABLE SET work_mem = '64MB' AS $$
 DECLARE
-	-- The member rows a read takes, by channel: the all-channels
-	-- rows ('') unfiltered, else the filtered channel's, else (campaign
-	-- alone) those of the channels the campaign reached. Named as a key,
-	-- not as a condition, so that the cached plan prunes partitions and
-	-- seeks the index whatever the filter.
+	-- The member rows a read takes, by channel: the filtered channel's,
+	-- else those of every channel with events in the windows (of the
+	-- campaign, when filtered). Named as a key, not as a condition, so
+	-- that the cached plan seeks the index whatever the filter.
 	channels text[];
 BEGIN
 	IF p_channel IS NOT NULL THEN
 		channels := ARRAY[p_channel];
-	ELSIF p_campaign IS NULL THEN
-		channels := ARRAY[''];
 	ELSE
 		channels := ARRAY(SELECT DISTINCT d.channel FROM amp.day_stats d
-		    WHERE d.org_id = p_org AND d.campaign = p_campaign
+		    WHERE d.org_id = p_org
+			AND (p_campaign IS NULL OR d.campaign = p_campaign)
 			AND d.day >= (SELECT min(f) FROM unnest(p_from) f)
 			AND d.day < (SELECT max(t) FROM unnest(p_to) t));
 	END IF;

@@ -326,8 +326,7 @@ BEGIN
 		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
 			AS in_campaign
 		FROM amp.member_days m
-		WHERE m.org_id = p_org AND m.channel <> ''
-		    AND m.day >= day_from AND m.day < day_to
+		WHERE m.org_id = p_org AND m.day >= day_from AND m.day < day_to
 		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,

@@ -57,16 +57,14 @@ BEGIN
 		    sum(r.ev) FILTER (WHERE r.campaign = p_id AND r.day >= s
 			AND r.day < e) AS attributed,
 		    sum(r.ev) FILTER (WHERE r.campaign = p_id) AS attributed_ever,
-		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.channel = ''
-			AND r.day < s), 0)::float8 AS active_pre,
-		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.channel = ''
-			AND r.day >= s AND r.day < e), 0)::float8 AS active_during,
-		    coalesce(sum(r.pr) FILTER (WHERE r.channel = ''
-			AND r.day >= s AND r.day < e), 0)::float8 AS pressure_during,
-		    coalesce(sum(r.fc) FILTER (WHERE r.channel = ''
-			AND r.day < s), 0)::float8 AS fc_pre,
-		    coalesce(sum(r.fc) FILTER (WHERE r.channel = ''
-			AND r.day >= e), 0)::float8 AS fc_post
+		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.day < s),
+			0)::float8 AS active_pre,
+		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.day >= s
+			AND r.day < e), 0)::float8 AS active_during,
+		    coalesce(sum(r.pr) FILTER (WHERE r.day >= s AND r.day < e),
+			0)::float8 AS pressure_during,
+		    coalesce(sum(r.fc) FILTER (WHERE r.day < s), 0)::float8 AS fc_pre,
+		    coalesce(sum(r.fc) FILTER (WHERE r.day >= e), 0)::float8 AS fc_post
 		FROM amp.member_days r
 		WHERE r.org_id = p_org AND r.day >= s - lw AND r.day < e + lw
 		GROUP BY r.member
