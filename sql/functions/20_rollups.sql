@@ -93,10 +93,23 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY e.channel, e.day, e.campaign, e.member
 $$;
 
+-- A new rollup generation of the org: its rollups are about to shrink or
+-- be derived afresh, so no mastery kept from before (amp.mastery_memo,
+-- whose stamps name the generation) matches any more.
+CREATE OR REPLACE FUNCTION amp.new_generation(p_org text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO amp.rollup_generation AS g (org_id, gen)
+	VALUES (p_org, 1)
+	ON CONFLICT (org_id) DO UPDATE SET gen = g.gen + 1;
+END
+$$;
+
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
 -- exact as soon as it commits. Rows are touched table by table in one
--- order (member_days, day_stats, then amp.channel_apply's channel_stats),
+-- order (an erasure's rollup_generation row, member_days, day_stats, then
+-- amp.channel_apply's channel_stats),
 -- each in key order, so concurrent batches cannot deadlock; the rows
 -- every batch of a day shares (day_stats, channel_stats) come last, so
 -- they are held, and other batches wait for them, only from there to the
@@ -119,6 +132,10 @@ BEGIN
 	-- were not committed), and they go in by the new zone.
 	PERFORM pg_advisory_xact_lock_shared(7245013, hashtext(p_org));
 	zone := amp.org_zone(p_org);
+	IF p_sign < 0 THEN
+		-- First: concurrent erasures of the org queue here.
+		PERFORM amp.new_generation(p_org);
+	END IF;
 	INSERT INTO amp.member_days AS t (org_id, channel, day, campaign,
 	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
 	SELECT p_org, x.channel, x.day, x.campaign, x.member, x.ev, x.sig_n,
@@ -272,6 +289,8 @@ BEGIN
 	zone := amp.org_zone(p_org);
 	DELETE FROM amp.day_stats WHERE org_id = p_org;
 	DELETE FROM amp.member_days WHERE org_id = p_org;
+	PERFORM amp.new_generation(p_org);
+	DELETE FROM amp.mastery_memo WHERE org_id = p_org;
 	SELECT amp.day_floor(min(occurred_at), zone),
 	    amp.day_floor(max(occurred_at), zone)
 	INTO first, last FROM amp.events WHERE org_id = p_org;

@@ -15,96 +15,144 @@ $$;
 
 -- Everything the indicator formulas need for each window [p_from[i],
 -- p_to[i]) of the org's local days (zone p_zone): counts from day_stats,
--- the mastery tallies from the member days, and each KPI's observations: a JSON array with one document per window,
--- in order. Every indicator read is one call: a single window, a series'
--- buckets, a belief's days.
+-- the mastery tallies from the member days, and each KPI's observations:
+-- a JSON array with one document per window, in order. Every indicator
+-- read is one call: a single window, a series' buckets, a belief's days.
+--
+-- Mastery groups a window's member days by member, which at 10^5 members
+-- is some 10^6 rows. What it gives is kept (amp.mastery_memo, described in
+-- sql/migrations/009_mastery_memo.sql) with the stamp of the data it came
+-- from, and taken again while the stamp is unchanged. The answer, stamps
+-- and kept tallies are read in one statement, so one snapshot: the
+-- answer is exact at the instant of that snapshot.
 CREATE OR REPLACE FUNCTION amp.windows_data(p_org text, p_from date[],
     p_to date[], p_channel text, p_campaign text, p_zone text)
 RETURNS jsonb
--- Mastery groups a window's member days by member: in memory, not spilled,
--- for some 10^5 members.
-LANGUAGE plpgsql STABLE SET work_mem = '64MB' AS $$
+-- Mastery groups by member in memory, not spilled, for some 10^5 members.
+LANGUAGE plpgsql SET work_mem = '64MB' AS $$
 DECLARE
-	-- The member rows a read takes, by channel: the filtered channel's,
-	-- else those of every channel with events in the windows (of the
-	-- campaign, when filtered). Named as a key, not as a condition, so
-	-- that the cached plan seeks the index whatever the filter.
-	channels text[];
+	answer jsonb;
+	fresh jsonb;
 BEGIN
-	IF p_channel IS NOT NULL THEN
-		channels := ARRAY[p_channel];
-	ELSE
-		channels := ARRAY(SELECT DISTINCT d.channel FROM amp.day_stats d
-		    WHERE d.org_id = p_org
-			AND (p_campaign IS NULL OR d.campaign = p_campaign)
-			AND d.day >= (SELECT min(f) FROM unnest(p_from) f)
-			AND d.day < (SELECT max(t) FROM unnest(p_to) t));
-	END IF;
-
-	-- Each part is read per window (LATERAL), so that every plan, cached
-	-- or not, seeks its index with the window's bounds.
-	RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
-	    'from', amp.day_ts(w.f, p_zone), 'to', amp.day_ts(w.t, p_zone),
-	    'days', amp.span_days(w.f, w.t, p_zone),
-	    'counts', c.doc,
-	    'mastery', coalesce(m.doc, jsonb_build_object('quality_members', 0,
-		'quality_improved', 0, 'ladder_members', 0,
-		'ladder_climbed', 0)),
-	    'kpis', k.doc) ORDER BY w.i), '[]')
-	FROM unnest(p_from, p_to) WITH ORDINALITY AS w(f, t, i)
-	CROSS JOIN LATERAL (
-		SELECT jsonb_build_object(
-		    'events', coalesce(sum(d.events), 0),
-		    'active', coalesce(sum(d.active), 0),
-		    'active_self', coalesce(sum(d.active_self), 0),
-		    'active_pressure', coalesce(sum(d.active_pressure), 0),
-		    'contributions', coalesce(sum(d.contrib), 0),
-		    'contributions_giving', coalesce(sum(d.contrib_giving), 0),
-		    'free_choice', coalesce(sum(d.free_choice), 0)) AS doc
-		FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.day >= w.f AND d.day < w.t
-		    AND (p_channel IS NULL OR d.channel = p_channel)
-		    AND (p_campaign IS NULL OR d.campaign = p_campaign)
-	) c
-	-- Mastery compares the halves of the window, split at
-	-- from + floor(days / 2): a window of one day has none.
-	LEFT JOIN LATERAL (
-		-- "More than 0.05" with a 1e-9 allowance: signal sums are float
-		-- sums taken in no fixed order, and a growth of exactly
-		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
-		-- because 0.55 - 0.5 comes out as 0.05000000000000004.
-		SELECT jsonb_build_object(
-		    'quality_members', count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2),
-		    'quality_improved', count(*) FILTER (WHERE n1 >= 2
-			AND n2 >= 2 AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
-		    'ladder_members', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1),
-		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
-			AND d2 > d1)) AS doc
-		FROM (SELECT w.f + (w.t - w.f) / 2 AS mid OFFSET 0) h
+	WITH gen AS (
+		SELECT coalesce(max(g.gen), 0) AS gen
+		FROM amp.rollup_generation g WHERE g.org_id = p_org
+	), ch AS (
+		-- The member rows mastery takes, by channel (the table's key
+		-- leads with it): the filtered channel's, else those of every
+		-- channel with events in the windows (of the campaign, when
+		-- filtered).
+		SELECT CASE WHEN p_channel IS NOT NULL THEN ARRAY[p_channel]
+		    ELSE ARRAY(SELECT DISTINCT d.channel FROM amp.day_stats d
+			WHERE d.org_id = p_org
+			    AND (p_campaign IS NULL OR d.campaign = p_campaign)
+			    AND d.day >= (SELECT min(f) FROM unnest(p_from) f)
+			    AND d.day < (SELECT max(t) FROM unnest(p_to) t))
+		    END AS channels
+	), win AS (
+		-- Each part is read per window (LATERAL), so that every plan,
+		-- cached or not, seeks its index with the window's bounds.
+		SELECT w.f, w.t, w.i, c.doc AS counts,
+		    gen.gen || ':' || c.total AS stamp,
+		    -- The halves split at from + floor(days / 2): a window of
+		    -- one day has none, and no mastery to keep.
+		    w.f + (w.t - w.f) / 2 AS mid
+		FROM unnest(p_from, p_to) WITH ORDINALITY AS w(f, t, i)
+		CROSS JOIN gen
 		CROSS JOIN LATERAL (
-			SELECT m.member,
-			    sum(m.ev) FILTER (WHERE m.day < h.mid) AS e1,
-			    sum(m.ev) FILTER (WHERE m.day >= h.mid) AS e2,
-			    sum(m.sig_n) FILTER (WHERE m.day < h.mid) AS n1,
-			    sum(m.sig_n) FILTER (WHERE m.day >= h.mid) AS n2,
-			    sum(m.sig_sum) FILTER (WHERE m.day < h.mid) AS s1,
-			    sum(m.sig_sum) FILTER (WHERE m.day >= h.mid) AS s2,
-			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE m.day < h.mid) AS d1,
-			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE m.day >= h.mid) AS d2
-			FROM amp.member_days m
-			-- h.mid > w.f here too: a one-time filter, so a window of
-			-- one day (a daily series' bucket) reads no member row.
-			WHERE h.mid > w.f AND m.org_id = p_org
-			    AND m.channel = ANY (channels)
-			    AND m.day >= w.f AND m.day < w.t
-			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
-			GROUP BY m.member
-		) per
-		WHERE h.mid > w.f
-		HAVING count(*) > 0
-	) m ON true
+			SELECT jsonb_build_object(
+			    'events', coalesce(sum(d.events) FILTER (WHERE k), 0),
+			    'active', coalesce(sum(d.active) FILTER (WHERE k), 0),
+			    'active_self', coalesce(sum(d.active_self)
+				FILTER (WHERE k), 0),
+			    'active_pressure', coalesce(sum(d.active_pressure)
+				FILTER (WHERE k), 0),
+			    'contributions', coalesce(sum(d.contrib)
+				FILTER (WHERE k), 0),
+			    'contributions_giving', coalesce(sum(d.contrib_giving)
+				FILTER (WHERE k), 0),
+			    'free_choice', coalesce(sum(d.free_choice)
+				FILTER (WHERE k), 0)) AS doc,
+			    -- Every channel's and campaign's: any event that
+			    -- changes a member row of the window adds to it.
+			    coalesce(sum(d.events), 0) AS total
+			FROM amp.day_stats d,
+			    LATERAL (SELECT (p_channel IS NULL
+				OR d.channel = p_channel)
+				AND (p_campaign IS NULL
+				OR d.campaign = p_campaign) AS k) kk
+			WHERE d.org_id = p_org AND d.day >= w.f AND d.day < w.t
+		) c
+	), mastery AS (
+		SELECT win.i, win.f, win.t, win.stamp, win.mid > win.f AS halves,
+		    k.doc AS kept,
+		    coalesce(m.doc, jsonb_build_object('quality_members', 0,
+			'quality_improved', 0, 'ladder_members', 0,
+			'ladder_climbed', 0)) AS doc
+		FROM win
+		LEFT JOIN amp.mastery_memo k ON k.org_id = p_org
+		    AND k.zone = p_zone AND k.day_from = win.f AND k.day_to = win.t
+		    AND k.channel = coalesce(p_channel, '')
+		    AND k.campaign = coalesce(p_campaign, '')
+		    AND k.stamp = win.stamp
+		LEFT JOIN LATERAL (
+			-- "More than 0.05" with a 1e-9 allowance: signal sums
+			-- are float sums taken in no fixed order, and a growth of
+			-- exactly 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must
+			-- not count because 0.55 - 0.5 comes out as
+			-- 0.05000000000000004.
+			SELECT jsonb_build_object(
+			    'quality_members', count(*) FILTER (WHERE n1 >= 2
+				AND n2 >= 2),
+			    'quality_improved', count(*) FILTER (WHERE n1 >= 2
+				AND n2 >= 2 AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
+			    'ladder_members', count(*) FILTER (WHERE e1 >= 1
+				AND e2 >= 1),
+			    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1
+				AND e2 >= 1 AND d2 > d1)) AS doc
+			FROM (
+				SELECT m.member,
+				    sum(m.ev) FILTER (WHERE m.day < win.mid) AS e1,
+				    sum(m.ev) FILTER (WHERE m.day >= win.mid) AS e2,
+				    sum(m.sig_n) FILTER (WHERE m.day < win.mid)
+					AS n1,
+				    sum(m.sig_n) FILTER (WHERE m.day >= win.mid)
+					AS n2,
+				    sum(m.sig_sum) FILTER (WHERE m.day < win.mid)
+					AS s1,
+				    sum(m.sig_sum) FILTER (WHERE m.day >= win.mid)
+					AS s2,
+				    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
+					FILTER (WHERE m.day < win.mid) AS d1,
+				    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
+					FILTER (WHERE m.day >= win.mid) AS d2
+				FROM amp.member_days m
+				-- One-time filters: a window kept, or of one
+				-- day (a daily series' bucket), reads no
+				-- member row.
+				WHERE win.mid > win.f AND k.doc IS NULL
+				    AND m.org_id = p_org
+				    AND m.channel = ANY ((SELECT channels FROM ch)::text[])
+				    AND m.day >= win.f AND m.day < win.t
+				    AND (p_campaign IS NULL
+					OR m.campaign = p_campaign)
+				GROUP BY m.member
+			) per
+			HAVING count(*) > 0
+		) m ON true
+	)
+	SELECT coalesce(jsonb_agg(jsonb_build_object(
+	    'from', amp.day_ts(win.f, p_zone), 'to', amp.day_ts(win.t, p_zone),
+	    'days', amp.span_days(win.f, win.t, p_zone),
+	    'counts', win.counts,
+	    'mastery', coalesce(ms.kept, ms.doc),
+	    'kpis', kp.doc) ORDER BY win.i), '[]'),
+	    jsonb_agg(jsonb_build_object('f', ms.f, 't', ms.t,
+		'stamp', ms.stamp, 'doc', ms.doc))
+		FILTER (WHERE ms.halves AND ms.kept IS NULL)
+	INTO answer, fresh
+	FROM win
+	JOIN mastery ms ON ms.i = win.i
 	CROSS JOIN LATERAL (
 		SELECT coalesce(jsonb_agg(jsonb_build_object('metric', k.metric,
 		    'name', k.name, 'unit', k.unit, 'target', k.target,
@@ -117,11 +165,30 @@ BEGIN
 			SELECT sum(x.value) AS actual, count(*) AS n
 			FROM amp.results x
 			WHERE x.org_id = p_org AND x.metric = k.metric
-			    AND x.observed_at >= amp.day_start(w.f, p_zone)
-			    AND x.observed_at < amp.day_start(w.t, p_zone)
+			    AND x.observed_at >= amp.day_start(win.f, p_zone)
+			    AND x.observed_at < amp.day_start(win.t, p_zone)
 		) r ON true
 		WHERE k.org_id = p_org
-	) k);
+	) kp;
+
+	IF fresh IS NOT NULL THEN
+		-- Kept in key order (concurrent readers cannot deadlock); an
+		-- older stamp written over a newer one costs a recomputation,
+		-- never a wrong answer.
+		INSERT INTO amp.mastery_memo AS o (org_id, zone, day_from,
+		    day_to, channel, campaign, stamp, doc)
+		SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date,
+		    coalesce(p_channel, ''), coalesce(p_campaign, ''),
+		    x->>'stamp', x->'doc'
+		FROM jsonb_array_elements(fresh) x
+		ORDER BY 3, 4
+		ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
+		DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
+		    made_at = excluded.made_at;
+		DELETE FROM amp.mastery_memo o
+		WHERE o.org_id = p_org AND o.made_at < now() - interval '1 day';
+	END IF;
+	RETURN answer;
 END
 $$;
 
@@ -131,7 +198,7 @@ $$;
 CREATE OR REPLACE FUNCTION amp.indicators(p_org text, p_channel text,
     p_campaign text, p_from text, p_to text)
 RETURNS TABLE (status int, body jsonb)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	zone text;
 BEGIN
@@ -154,7 +221,7 @@ $$;
 CREATE OR REPLACE FUNCTION amp.indicator_series(p_org text, p_interval text,
     p_channel text, p_campaign text, p_from text, p_to text)
 RETURNS TABLE (status int, body jsonb)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	zone text;
 	f date;

@@ -129,7 +129,7 @@ $$;
 -- events per day) or a comparison of halves (mastery) down.
 CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	at_day date;
 	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
@@ -186,7 +186,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION amp.get_belief(p_org text, p_id text)
 RETURNS TABLE (status int, body jsonb)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	b amp.beliefs;
 BEGIN
@@ -203,7 +203,7 @@ $$;
 CREATE OR REPLACE FUNCTION amp.list_beliefs(p_org text, p_limit int,
     p_cursor text)
 RETURNS TABLE (status int, body jsonb)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 	page amp.beliefs[];

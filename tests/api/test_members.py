@@ -291,3 +291,30 @@ def test_tenant_isolation(service, spec, db):
     assert (profile(b, "shared"), profile(b, "only-b"), indicators(b, **window),
             series(b, **window)) == b_before
     rollups_consistent(db, b_org)
+
+
+def test_mastery_after_an_erasure_and_as_many_new_events_is_exact(service, spec):
+    """Mastery read once is kept with a stamp of the data it came from (the
+    window's event total and the org's rollup generation). An erasure
+    followed by as many new events on the same days leaves the total as it
+    was; the answer must still be the new data's, as on an org that only
+    ever had the new events."""
+    (api, _), (fresh, _) = new_client(service, spec), new_client(service, spec)
+    window = {"from": "2025-04-01", "to": "2025-04-10"}
+    ev = Ev("q")
+    grower = [ev("a", "2025-04-01", quality=0.2), ev("a", "2025-04-02", quality=0.2),
+              ev("a", "2025-04-08", quality=0.8), ev("a", "2025-04-09", quality=0.8)]
+    store_events(api, grower)
+    doc = indicators(api, **window)
+    assert doc["mastery"]["quality_growth"]["numerator"] == 1
+    assert indicators(api, **window) == doc          # read again: kept
+
+    assert api.delete(member_path("a")).status_code == 204
+    ev = Ev("n")
+    plain = [ev("b", e["occurred_at"][:10], "consume") for e in grower]
+    store_events(api, plain)
+    store_events(fresh, plain)
+    after = indicators(api, **window)
+    assert after["counts"]["events"] == doc["counts"]["events"]
+    assert after["mastery"]["quality_growth"]["numerator"] == 0
+    assert after == indicators(fresh, **window)
