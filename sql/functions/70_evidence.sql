@@ -135,7 +135,6 @@ DECLARE
 	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
 	froms date[];
 	tos date[];
-	days jsonb;
 	zone text := amp.org_zone(p_org);
 BEGIN
 	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
@@ -148,14 +147,11 @@ BEGIN
 	FROM generate_series(at_day - b.window_days,
 	    least(at_day + b.window_days, amp.day_floor(now(), zone)) - 1,
 	    interval '1 day') g;
-	SELECT jsonb_agg(jsonb_build_object('side', CASE WHEN tos[x.n] <= at_day
-	    THEN 'before' ELSE 'after' END) || x.doc ORDER BY x.n)
-	INTO days
-	FROM jsonb_array_elements(amp.windows_data(p_org, froms, tos, b.channel,
-	    NULL, zone)) WITH ORDINALITY AS x(doc, n);
+	-- A day is before the change point when it ends at or before it
+	-- (src/core/evidence.c compares the two instants).
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
 	    amp.day_ts(at_day, zone), 'timezone', zone,
-	    'days', coalesce(days, '[]'));
+	    'days', amp.windows_data(p_org, froms, tos, b.channel, NULL, zone));
 END
 $$;
 

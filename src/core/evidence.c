@@ -250,12 +250,13 @@ belief_evaluate(const json_t *b)
 	struct stats_welch	 w;
 	enum stats_belief_verdict v;
 	const json_t		*day;
-	const char		*indicator, *side;
+	const char		*indicator, *cp, *to;
 	json_t			*doc, *out;
 	double			*before, *after, x;
 	size_t			 n, nb, na, i;
 
 	indicator = json_string_value(json_object_get(b, "indicator"));
+	cp = json_string_value(json_object_get(b, "change_point"));
 	n = json_array_size(json_object_get(b, "days"));
 	before = calloc(n + 1, sizeof(double));
 	after = calloc(n + 1, sizeof(double));
@@ -268,9 +269,14 @@ belief_evaluate(const json_t *b)
 	json_array_foreach(json_object_get(b, "days"), i, day) {
 		if ((doc = indicators_window(day)) == NULL)
 			continue;
-		side = json_string_value(json_object_get(day, "side"));
+		/*
+		 * A day ending at or before the change point is before it:
+		 * both are instants as amp.day_ts writes them (UTC, to the
+		 * second), whose text orders as they do.
+		 */
+		to = json_string_value(json_object_get(day, "to"));
 		if (belief_value(doc, indicator, &x)) {
-			if (side != NULL && strcmp(side, "before") == 0)
+			if (to != NULL && cp != NULL && strcmp(to, cp) <= 0)
 				before[nb++] = x;
 			else
 				after[na++] = x;

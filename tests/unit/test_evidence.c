@@ -502,16 +502,23 @@ belief_input(const char *indicator, const char *expect)
 	    "change_point", "2026-03-01T00:00:00Z", "days"));
 }
 
-/* One day as amp.windows_data gives it, with only the counts that matter. */
+/*
+ * One day as amp.windows_data gives it, with only the counts that matter,
+ * on the given side of the change point (2026-03-01): the last day before
+ * it ends at the change point, the first after it ends a day later.
+ */
 static void
 add_day(json_t *b, const char *side, long long events, long long active,
     long long active_self, long long free_choice)
 {
+	int	before = strcmp(side, "before") == 0;
+
 	json_array_append_new(json_object_get(b, "days"), json_pack(
-	    "{s:s, s:s, s:s, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
+	    "{s:s, s:s, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
 	    "s:{s:i, s:i, s:i, s:i}, s:[]}",
-	    "side", side, "from", "2026-02-01T00:00:00Z", "to",
-	    "2026-02-02T00:00:00Z", "days", 1,
+	    "from", before ? "2026-02-28T00:00:00Z" : "2026-03-01T00:00:00Z",
+	    "to", before ? "2026-03-01T00:00:00Z" : "2026-03-02T00:00:00Z",
+	    "days", 1,
 	    "counts", "events", (json_int_t)events, "active",
 	    (json_int_t)active, "active_self", (json_int_t)active_self,
 	    "active_pressure", (json_int_t)0, "contributions", (json_int_t)0,
