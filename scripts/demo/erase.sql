@@ -21,6 +21,9 @@ BEGIN
 	JOIN pg_namespace n ON n.oid = c.relnamespace
 	WHERE n.nspname = 'amp' AND c.relkind IN ('r', 'p')
 	    AND NOT c.relispartition
+	    -- Kept and advanced below: a generation must never recur
+	    -- (sql/migrations/009_mastery_memo.sql).
+	    AND c.relname <> 'rollup_generation'
 	    AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
 		AND a.attname = 'org_id' AND NOT a.attisdropped);
 	WHILE cardinality(left_) > 0 LOOP
@@ -40,5 +43,6 @@ BEGIN
 		left_ := ARRAY(SELECT x FROM unnest(left_) x
 		    WHERE x <> ALL (ready));
 	END LOOP;
+	PERFORM amp.new_generation(org);
 END
 $$;

@@ -95,13 +95,23 @@ $$;
 
 -- A new rollup generation of the org: its rollups are about to shrink or
 -- be derived afresh, so no mastery kept from before (amp.mastery_memo,
--- whose stamps name the generation) matches any more.
+-- whose stamps name the generation) matches any more, and what was kept
+-- goes (erasure leaves no aggregate of the member behind). Rows are locked
+-- in key order, as readers that keep mastery take them, so the two cannot
+-- deadlock. The generation only grows: nothing deletes its row but the
+-- erasure of the whole org, which bumps it instead (scripts/demo/erase.sql).
 CREATE OR REPLACE FUNCTION amp.new_generation(p_org text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO amp.rollup_generation AS g (org_id, gen)
 	VALUES (p_org, 1)
 	ON CONFLICT (org_id) DO UPDATE SET gen = g.gen + 1;
+	DELETE FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to, o.channel,
+	    o.campaign) IN (SELECT k.zone, k.day_from, k.day_to, k.channel,
+		k.campaign FROM amp.mastery_memo k WHERE k.org_id = p_org
+		ORDER BY k.zone, k.day_from, k.day_to, k.channel, k.campaign
+		FOR UPDATE);
 END
 $$;
 
@@ -290,7 +300,6 @@ BEGIN
 	DELETE FROM amp.day_stats WHERE org_id = p_org;
 	DELETE FROM amp.member_days WHERE org_id = p_org;
 	PERFORM amp.new_generation(p_org);
-	DELETE FROM amp.mastery_memo WHERE org_id = p_org;
 	SELECT amp.day_floor(min(occurred_at), zone),
 	    amp.day_floor(max(occurred_at), zone)
 	INTO first, last FROM amp.events WHERE org_id = p_org;

@@ -188,8 +188,16 @@ BEGIN
 		ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
 		DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
 		    made_at = excluded.made_at;
+		-- What was not asked for again in a day goes; rows another
+		-- transaction holds are left for the next time (waiting for
+		-- them could deadlock with its own keeping).
 		DELETE FROM amp.mastery_memo o
-		WHERE o.org_id = p_org AND o.made_at < now() - interval '1 day';
+		WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to,
+		    o.channel, o.campaign) IN (SELECT k.zone, k.day_from,
+			k.day_to, k.channel, k.campaign FROM amp.mastery_memo k
+			WHERE k.org_id = p_org
+			    AND k.made_at < now() - interval '1 day'
+			FOR UPDATE SKIP LOCKED);
 	END IF;
 	RETURN answer;
 END
