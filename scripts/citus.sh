@@ -11,8 +11,8 @@
 #   scripts/citus.sh stop DIR
 # Debian has no Citus package: it is built from ../shared/vendor (or
 # $CITUS_TARBALL) with patches/citus/ applied, against the installed
-# server; a rerun finds citus.so of the right version in the server's
-# library directory and does nothing.
+# server; a rerun finds citus.so of the right version, built with these
+# patches, in the server's library directory and does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -37,7 +37,13 @@ installed_version() {
 
 build() {
 	scripts/deps.sh citus
-	if [ "$(installed_version || true)" = "$citus_version" ]; then
+	# The installed build is this version with these patches, as
+	# recorded next to citus.control when it was installed.
+	local stamp patched
+	stamp=$(pg_config --sharedir)/extension/citus.ampmeter-patches
+	patched="$citus_version $(cat patches/citus/*.patch | sha256sum | cut -d' ' -f1)"
+	if [ "$(installed_version || true)" = "$citus_version" ] &&
+	    [ "$(cat "$stamp" 2>/dev/null)" = "$patched" ]; then
 		return 0
 	fi
 	local tarball=${CITUS_TARBALL:-$top/../shared/vendor/citus-$citus_version.tar.gz}
@@ -65,6 +71,7 @@ build() {
 		exit 1
 	}
 	[ "$(installed_version)" = "$citus_version" ]
+	echo "$patched" >"$stamp"
 	echo "Citus $citus_version installed in $(pg_config --pkglibdir)"
 }
 
