@@ -51,6 +51,13 @@ struct api_op {
 	const char	 *headers[RAW_HEADERS_MAX];
 	const char	 *query[API_QUERY_MAX];	/* ends at the first NULL */
 	int		  max_window_days;	/* 0: no limit */
+	/*
+	 * The statement may stop after this much of its slowest work
+	 * (AMP_COLD_BUDGET_MS, passed as its last parameter), keep what it
+	 * did, and answer 102: it is sent again, in a transaction of its
+	 * own, until it answers (call.c).
+	 */
+	bool		  budget;
 	const char	 *sql;
 	/* Answers without the database (health, metrics, the spec). */
 	int		(*local)(struct http_request *);

@@ -2,7 +2,11 @@
  * The asynchronous database call, the same for every route: set up a
  * pooled connection, send the operation's one statement with its
  * parameters, read the (status, body) row it answers, and respond —
- * through the operation's renderer when it has one.
+ * through the operation's renderer when it has one. A statement with a
+ * budget (api.h) that answers 102 has kept part of its work; it is sent
+ * again, on a connection of the same slot, until it answers for real or
+ * the request's deadline passes (503, and the work kept serves the
+ * retry).
  */
 #include <sys/types.h>
 
@@ -159,7 +163,7 @@ call_read(struct http_request *req)
 	if (kore_pgsql_ntuples(&call->sql) == 1 &&
 	    kore_pgsql_nfields(&call->sql) == 2 && call->body == NULL) {
 		call->status = (int)kore_strtonum(kore_pgsql_getvalue(
-		    &call->sql, 0, 0), 10, 200, 599, &bad);
+		    &call->sql, 0, 0), 10, 102, 599, &bad);
 		if (bad != KORE_RESULT_OK)
 			call->status = 500;
 		call->body_len = (size_t)kore_pgsql_getlength(&call->sql, 0, 1);
@@ -242,12 +246,26 @@ call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
+	if (call->status == 102 && call->op->budget) {
+		/* Again, in the slot we hold: Kore has a connection free. */
+		kore_free(call->body);
+		call->body = NULL;
+		call->status = 0;
+		if (!kore_pgsql_setup(&call->sql, call->db,
+		    KORE_PGSQL_ASYNC)) {
+			req->fsm_state = CALL_ERROR;
+			return (HTTP_STATE_CONTINUE);
+		}
+		req->fsm_state = CALL_QUERY;
+		return (HTTP_STATE_CONTINUE);
+	}
+
 	/* Kore has the connection back: the slot goes to the next in line. */
 	pool_release(call);
 
-	if (call->body == NULL) {
-		kore_log(LOG_ERR, "%s: the SQL function returned no row",
-		    call->route->name);
+	if (call->body == NULL || call->status < 200) {
+		kore_log(LOG_ERR, "%s: the SQL function returned no row "
+		    "or status %d", call->route->name, call->status);
 		api_problem(req, 500, "the request could not be completed",
 		    NULL, NULL);
 		return (HTTP_STATE_COMPLETE);

@@ -158,7 +158,7 @@ int
 config_load(struct amp_config *c, char *err, size_t errlen)
 {
 	const char	*v, *alg;
-	int		 port;
+	int		 port, cold;
 	FILE		*fp;
 
 	memset(c, 0, sizeof(*c));
@@ -177,6 +177,8 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    err, errlen) == -1 ||
 	    number_env("AMP_REQUEST_DEADLINE_MS", 10000, 100, 600000,
 	    &c->request_deadline_ms, err, errlen) == -1 ||
+	    number_env("AMP_COLD_BUDGET_MS", 1000, 0, 600000, &cold,
+	    err, errlen) == -1 ||
 	    number_env("AMP_ORG_RATE", 1000, 1, 1000000, &c->org_rate, err,
 	    errlen) == -1 ||
 	    number_env("AMP_ORG_BURST", 2000, 1, 1000000, &c->org_burst, err,
@@ -186,6 +188,8 @@ config_load(struct amp_config *c, char *err, size_t errlen)
 	    cors_load(c, err, errlen) == -1)
 		return (-1);
 	(void)snprintf(c->port, sizeof(c->port), "%d", port);
+	(void)snprintf(c->cold_budget_ms, sizeof(c->cold_budget_ms), "%d",
+	    cold);
 
 	if ((c->database_url = optional_env("DATABASE_URL")) == NULL) {
 		(void)snprintf(err, errlen, "DATABASE_URL is not set");

@@ -19,6 +19,7 @@ struct amp_config {
 	unsigned long	 hash_seed;
 	int		 drain_seconds;		/* graceful stop, at most */
 	int		 request_deadline_ms;	/* answer or 503 by then */
+	char		 cold_budget_ms[16];	/* per statement, decimal */
 	char		**cors;			/* exact origins, or "*" */
 	size_t		 cors_count;		/* 0: no CORS headers */
 	char		*metrics_token;		/* NULL: /metrics is public */

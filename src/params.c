@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "config.h"
 #include "core/jsontext.h"
 #include "core/query.h"
 #include "ratelimit.h"
@@ -379,5 +380,9 @@ params_gather(struct http_request *req, struct api_call *call,
 	} else {
 		header_params(req, call);
 	}
-	return (query_params(req, call, now));
+	if (query_params(req, call, now) != 0)
+		return (-1);
+	if (call->op->budget)
+		params_add(call, amp_config.cold_budget_ms);
+	return (0);
 }

@@ -243,9 +243,11 @@ const struct api_route api_routes[] = {
 			.query = { "interval", "channel", "campaign", "from",
 			    "to" },
 			.max_window_days = WINDOW_MAX_DAYS,
+			.budget = true,
 			.sql = ANSWER "amp.indicator_series(p_org => $1, "
 			    "p_interval => $2, p_channel => $3, "
-			    "p_campaign => $4, p_from => $5, p_to => $6)",
+			    "p_campaign => $4, p_from => $5, p_to => $6, "
+			    "p_budget_ms => $7)",
 			.render = series_render,
 		} },
 	},

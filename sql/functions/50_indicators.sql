@@ -118,23 +118,28 @@ END
 $$;
 
 -- The mastery tallies of windows [p_from[i], p_to[i]), computed from the
--- member days (what is not kept). The member rows it takes, by channel
--- (the table's key leads with it): the filtered channel's, else those of
--- every channel with events in the windows (of the campaign, when
--- filtered).
+-- member days (what is not kept), one window after another. With a budget
+-- (ms), it stops before a window once the statement has run that long,
+-- having done at least one: the caller keeps what was done and is asked
+-- again. The member rows it takes, by channel (the table's key leads with
+-- it): the filtered channel's, else those of every channel with events in
+-- the windows (of the campaign, when filtered).
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
-    p_to date[], p_channel text, p_campaign text)
+    p_to date[], p_channel text, p_campaign text, p_budget_ms int)
 RETURNS TABLE (day_from date, day_to date, doc jsonb)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	lo date;
 	hi date;
 	channels text[];
+	f date;
+	t date;
+	mid date;
 BEGIN
 	IF cardinality(p_from) = 0 THEN
 		RETURN;
 	END IF;
-	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
+	SELECT min(w.f), max(w.t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
 	IF p_channel IS NOT NULL THEN
 		channels := ARRAY[p_channel];
 	ELSE
@@ -143,15 +148,21 @@ BEGIN
 		WHERE d.org_id = p_org AND d.day >= lo AND d.day < hi
 		    AND (p_campaign IS NULL OR d.campaign = p_campaign);
 	END IF;
-	RETURN QUERY
-	SELECT w.f, w.t, m.doc
-	FROM unnest(p_from, p_to) AS w(f, t)
-	CROSS JOIN LATERAL (
+	FOR i IN 1 .. cardinality(p_from) LOOP
+		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
+		    - statement_timestamp() > p_budget_ms * interval '1 ms' THEN
+			RETURN;
+		END IF;
+		f := p_from[i];
+		t := p_to[i];
+		-- The halves split at from + floor(days / 2).
+		mid := f + (t - f) / 2;
 		-- "More than 0.05" with a 1e-9 allowance: signal sums are
 		-- float sums taken in no fixed order, and a growth of exactly
 		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
 		-- because 0.55 - 0.5 comes out as 0.05000000000000004.
-		SELECT jsonb_build_object(
+		RETURN QUERY
+		SELECT f, t, jsonb_build_object(
 		    'quality_members', count(*) FILTER (WHERE n1 >= 2
 			AND n2 >= 2),
 		    'quality_improved', count(*) FILTER (WHERE n1 >= 2
@@ -159,29 +170,26 @@ BEGIN
 		    'ladder_members', count(*) FILTER (WHERE e1 >= 1
 			AND e2 >= 1),
 		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1
-			AND e2 >= 1 AND d2 > d1)) AS doc
+			AND e2 >= 1 AND d2 > d1))
 		FROM (
-			-- The halves split at from + floor(days / 2).
 			SELECT m.member,
-			    sum(m.ev) FILTER (WHERE h) AS e2,
-			    sum(m.ev) FILTER (WHERE NOT h) AS e1,
-			    sum(m.sig_n) FILTER (WHERE h) AS n2,
-			    sum(m.sig_n) FILTER (WHERE NOT h) AS n1,
-			    sum(m.sig_sum) FILTER (WHERE h) AS s2,
-			    sum(m.sig_sum) FILTER (WHERE NOT h) AS s1,
+			    sum(m.ev) FILTER (WHERE m.day < mid) AS e1,
+			    sum(m.ev) FILTER (WHERE m.day >= mid) AS e2,
+			    sum(m.sig_n) FILTER (WHERE m.day < mid) AS n1,
+			    sum(m.sig_n) FILTER (WHERE m.day >= mid) AS n2,
+			    sum(m.sig_sum) FILTER (WHERE m.day < mid) AS s1,
+			    sum(m.sig_sum) FILTER (WHERE m.day >= mid) AS s2,
 			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE h) AS d2,
+				FILTER (WHERE m.day < mid) AS d1,
 			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE NOT h) AS d1
-			FROM amp.member_days m,
-			    LATERAL (SELECT m.day >= w.f + (w.t - w.f) / 2
-				AS h) hh
+				FILTER (WHERE m.day >= mid) AS d2
+			FROM amp.member_days m
 			WHERE m.org_id = p_org AND m.channel = ANY (channels)
-			    AND m.day >= w.f AND m.day < w.t
+			    AND m.day >= f AND m.day < t
 			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
 			GROUP BY m.member
-		) per
-	) m;
+		) per;
+	END LOOP;
 END
 $$;
 
@@ -189,8 +197,12 @@ $$;
 -- No JIT: the planner prices every window's member rows, though a window
 -- kept or of one day reads none, and at 10^7 events compiling the plan
 -- took 650 ms of a daily series that runs in 15.
+--
+-- p_budget_ms: see amp.read_mastery. When it stopped short, what it
+-- computed is kept and the answer is NULL: ask again.
 CREATE OR REPLACE FUNCTION amp.windows_data(p_org text, p_from date[],
-    p_to date[], p_channel text, p_campaign text, p_zone text)
+    p_to date[], p_channel text, p_campaign text, p_zone text,
+    p_budget_ms int DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql SET work_mem = '64MB' SET jit = off AS $$
 DECLARE
@@ -198,6 +210,7 @@ DECLARE
 	hi date;
 	answer jsonb;
 	fresh jsonb;
+	short bigint;
 BEGIN
 	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
 	WITH win AS (
@@ -245,7 +258,7 @@ BEGIN
 		SELECT * FROM amp.read_mastery(p_org,
 		    ARRAY(SELECT f FROM mastery WHERE halves AND kept IS NULL),
 		    ARRAY(SELECT t FROM mastery WHERE halves AND kept IS NULL),
-		    p_channel, p_campaign)
+		    p_channel, p_campaign, p_budget_ms)
 	), kpi_days AS (
 		SELECT wd.i, x.metric, sum(x.actual) AS actual, sum(x.n) AS n
 		FROM win_days wd
@@ -274,8 +287,10 @@ BEGIN
 	    'kpis', kp.doc) ORDER BY win.i), '[]'),
 	    jsonb_agg(jsonb_build_object('f', win.f, 't', win.t,
 		'stamp', ms.stamp, 'doc', cold.doc))
-		FILTER (WHERE cold.doc IS NOT NULL)
-	INTO answer, fresh
+		FILTER (WHERE cold.doc IS NOT NULL),
+	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
+		AND cold.doc IS NULL)
+	INTO answer, fresh, short
 	FROM win
 	JOIN counts c ON c.i = win.i
 	JOIN mastery ms ON ms.i = win.i
@@ -305,6 +320,9 @@ BEGIN
 			WHERE k.org_id = p_org
 			    AND k.made_at < now() - interval '1 day'
 			FOR UPDATE SKIP LOCKED);
+	END IF;
+	IF short > 0 THEN
+		RETURN NULL;
 	END IF;
 	RETURN answer;
 END
@@ -336,11 +354,15 @@ BEGIN
 END
 $$;
 
+-- 102 when the buckets' mastery took longer than p_budget_ms (ms): what
+-- was computed is kept, and the service asks again (src/call.c).
 CREATE OR REPLACE FUNCTION amp.indicator_series(p_org text, p_interval text,
-    p_channel text, p_campaign text, p_from text, p_to text)
+    p_channel text, p_campaign text, p_from text, p_to text,
+    p_budget_ms int)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
+	buckets jsonb;
 	zone text;
 	f date;
 	t date;
@@ -374,10 +396,15 @@ BEGIN
 		    'gives more than 400 buckets for this window');
 		RETURN;
 	END IF;
+	buckets := amp.windows_data(p_org, starts, ends, p_channel,
+	    p_campaign, zone, p_budget_ms);
+	IF buckets IS NULL THEN
+		RETURN QUERY SELECT 102, NULL::jsonb;
+		RETURN;
+	END IF;
 	RETURN QUERY SELECT 200, jsonb_build_object('interval', unit,
 	    'channel', p_channel, 'campaign', p_campaign, 'timezone', zone,
 	    'from', amp.day_ts(f, zone), 'to', amp.day_ts(t, zone),
-	    'buckets', amp.windows_data(p_org, starts, ends, p_channel,
-		p_campaign, zone));
+	    'buckets', buckets);
 END
 $$;

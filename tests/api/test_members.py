@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import helpers as h
-from conftest import Client, make_token
+from conftest import Client, Service, make_token
 from indicator_helpers import (Ev, indicators, member_path, store_events, post_results,
                                put_campaign, put_kpi, rollups_consistent, series)
 
@@ -318,3 +318,46 @@ def test_mastery_after_an_erasure_and_as_many_new_events_is_exact(service, spec)
     assert after["counts"]["events"] == doc["counts"]["events"]
     assert after["mastery"]["quality_growth"]["numerator"] == 0
     assert after == indicators(fresh, **window)
+
+
+def test_a_series_whose_mastery_outlasts_the_budget_is_asked_again_and_exact(
+        service, spec, cluster, workdir, db):
+    """A year of weekly buckets at 10^7 events takes longer to compute than a
+    statement may run. With AMP_COLD_BUDGET_MS the series stops computing
+    mastery once over budget, keeps the buckets done, answers 102 and the
+    service sends it again until it is whole. With a budget of 0 (one
+    bucket per statement) the answer is the one computed in one statement
+    (the default budget) for an org with the same events, and the SQL
+    function keeps one bucket per call: 102 after each but the last."""
+    tight = Service(workdir, cluster.app_url, AMP_COLD_BUDGET_MS="0")
+    try:
+        orgs = ["t-" + uuid.uuid4().hex[:12] for _ in range(3)]
+        default = Client(service.url, spec, make_token(org=orgs[0]))
+        budget0 = Client(tight.url, spec, make_token(org=orgs[1]))
+        direct = Client(service.url, spec, make_token(org=orgs[2]))
+        rng = random.Random(7)
+        ev = Ev("b")
+        events = [ev(f"m{rng.randrange(12)}", f"2025-03-{rng.randrange(1, 29):02d}",
+                     rng.choice(["react", "create", "contribute"]),
+                     quality=round(rng.random(), 2))
+                  for _ in range(300)]
+        for api in (default, budget0, direct):
+            store_events(api, events)
+        window = {"interval": "week", "from": "2025-03-03", "to": "2025-03-30"}
+        expect = series(default, **window)
+        assert sum(b["mastery"]["ladder_climb"]["denominator"] or 0
+                   for b in expect["buckets"]) > 0, expect
+        assert series(budget0, **window) == expect
+
+        # The loop itself, as the service runs it: four weekly buckets.
+        calls = []
+        with db.cursor() as cur:
+            while not calls or calls[-1][0] == 102:
+                cur.execute("SELECT status, body FROM amp.indicator_series(%s, "
+                            "'week', NULL, NULL, '2025-03-03', '2025-03-30', 0)",
+                            (orgs[2],))
+                calls.append(cur.fetchone())
+        assert [s for s, _ in calls] == [102, 102, 102, 200]
+        assert series(direct, **window) == expect
+    finally:
+        tight.stop()
