@@ -282,8 +282,9 @@ const struct api_route api_routes[] = {
 			.method = GET,
 			.scopes = SCOPE_INDICATORS_READ,
 			.query = { "limit", "cursor" },
+			.budget = true,
 			.sql = ANSWER "amp.list_beliefs(p_org => $1, "
-			    "p_limit => $2, p_cursor => $3)",
+			    "p_limit => $2, p_cursor => $3, p_budget_ms => $4)",
 			.render = beliefs_render,
 			.offload = true,
 		} },
@@ -296,7 +297,9 @@ const struct api_route api_routes[] = {
 		.ops = { {
 			.method = GET,
 			.scopes = SCOPE_INDICATORS_READ,
-			.sql = ANSWER "amp.get_belief(p_org => $1, p_id => $2)",
+			.budget = true,
+			.sql = ANSWER "amp.get_belief(p_org => $1, p_id => $2, "
+			    "p_budget_ms => $3)",
 			.render = belief_render,
 			.offload = true,
 		} },

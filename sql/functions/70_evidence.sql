@@ -126,8 +126,11 @@ $$;
 -- its daily value is taken over the 14 days ending that day. Only complete
 -- days count: today's
 -- figures are partial, and a partial day would pull a rate (free-choice
--- events per day) or a comparison of halves (mastery) down.
-CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs)
+-- events per day) or a comparison of halves (mastery) down. NULL when
+-- the mastery of its days took longer than p_budget_ms (amp.windows_data):
+-- what was computed is kept; ask again.
+CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs,
+    p_budget_ms int DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -136,6 +139,7 @@ DECLARE
 	froms date[];
 	tos date[];
 	zone text := amp.org_zone(p_org);
+	days jsonb;
 BEGIN
 	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
 	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)),
@@ -149,9 +153,13 @@ BEGIN
 	    interval '1 day') g;
 	-- A day is before the change point when it ends at or before it
 	-- (src/core/evidence.c compares the two instants).
+	days := amp.windows_data(p_org, froms, tos, b.channel, NULL, zone,
+	    p_budget_ms);
+	IF days IS NULL THEN
+		RETURN NULL;
+	END IF;
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
-	    amp.day_ts(at_day, zone), 'timezone', zone,
-	    'days', amp.windows_data(p_org, froms, tos, b.channel, NULL, zone));
+	    amp.day_ts(at_day, zone), 'timezone', zone, 'days', days);
 END
 $$;
 
@@ -180,11 +188,14 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION amp.get_belief(p_org text, p_id text)
+-- 102: see amp.belief_data (src/call.c asks again).
+CREATE OR REPLACE FUNCTION amp.get_belief(p_org text, p_id text,
+    p_budget_ms int)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
 	b amp.beliefs;
+	doc jsonb;
 BEGIN
 	PERFORM amp.tenant(p_org);
 	SELECT * INTO b FROM amp.beliefs x WHERE x.org_id = p_org AND x.id = p_id;
@@ -192,17 +203,25 @@ BEGIN
 		RETURN QUERY SELECT 404, amp.not_found('belief ' || p_id);
 		RETURN;
 	END IF;
-	RETURN QUERY SELECT 200, amp.belief_data(p_org, b);
+	doc := amp.belief_data(p_org, b, p_budget_ms);
+	IF doc IS NULL THEN
+		RETURN QUERY SELECT 102, NULL::jsonb;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, doc;
 END
 $$;
 
+-- 102: see amp.belief_data (src/call.c asks again).
 CREATE OR REPLACE FUNCTION amp.list_beliefs(p_org text, p_limit int,
-    p_cursor text)
+    p_cursor text, p_budget_ms int)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 	page amp.beliefs[];
+	items jsonb;
+	short bigint;
 BEGIN
 	PERFORM amp.tenant(p_org);
 	-- A bad cursor decodes to no keys, so no row is read for it. The
@@ -214,10 +233,18 @@ BEGIN
 	    ORDER BY x.id LIMIT p_limit + 1);
 	-- The row past the page only says there is a next page: no
 	-- evaluation.
-	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k,
-	    (SELECT jsonb_agg(jsonb_build_object('k',
-	    jsonb_build_array((page[n]).id), 'd', CASE WHEN n <= p_limit
-		THEN amp.belief_data(p_org, page[n]) END) ORDER BY n)
-	    FROM generate_subscripts(page, 1) AS n), p_limit);
+	SELECT jsonb_agg(jsonb_build_object('k',
+	    jsonb_build_array((page[n]).id), 'd', x.d) ORDER BY n),
+	    count(*) FILTER (WHERE n <= p_limit AND x.d IS NULL)
+	INTO items, short
+	FROM generate_subscripts(page, 1) AS n,
+	    LATERAL (SELECT CASE WHEN n <= p_limit THEN amp.belief_data(p_org,
+		page[n], p_budget_ms) END AS d) x;
+	IF short > 0 THEN
+		RETURN QUERY SELECT 102, NULL::jsonb;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT * FROM amp.page_answer(p_cursor, k, items,
+	    p_limit);
 END
 $$;

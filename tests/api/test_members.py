@@ -361,3 +361,57 @@ def test_a_series_whose_mastery_outlasts_the_budget_is_asked_again_and_exact(
         assert series(direct, **window) == expect
     finally:
         tight.stop()
+
+
+def test_a_mastery_belief_read_within_a_budget_is_the_whole_answer(
+        service, spec, cluster, workdir):
+    """GET /v1/beliefs/{id} and the list compute the mastery of each of a
+    belief's days (14-day windows) within the same budget as a series: with
+    a budget of 0 the service asks one window at a time and the answer is
+    the one computed in one go for an org with the same events."""
+    tight = Service(workdir, cluster.app_url, AMP_COLD_BUDGET_MS="0")
+    try:
+        orgs = ["t-" + uuid.uuid4().hex[:12] for _ in range(2)]
+        default = Client(service.url, spec, make_token(org=orgs[0]))
+        budget0 = Client(tight.url, spec, make_token(org=orgs[1]))
+        rng = random.Random(11)
+        day = time.gmtime(time.time() - 86400 * 40)
+        start = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
+
+        def events(prefix, n):
+            ev = Ev(prefix)
+            return [ev(f"m{rng.randrange(9)}",
+                       time.strftime("%Y-%m-%d", time.gmtime(start + 86400 * rng.randrange(36))),
+                       rng.choice(["react", "create", "contribute"]),
+                       quality=round(rng.random(), 2)) for _ in range(n)]
+
+        first, more = events("a", 200), events("b", 60)
+        at = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(start + 86400 * 20))
+        ids = []
+        for api in (default, budget0):
+            store_events(api, first)
+            r = api.post("/v1/beliefs", json={"statement": "s", "indicator": "mastery",
+                                              "at": at, "expect": "increase",
+                                              "window_days": 14})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+            store_events(api, more)    # every day's kept mastery is stale now
+
+        def strip(doc):
+            return {k: v for k, v in doc.items() if k not in ("id", "created_at")}
+
+        one = default.get("/v1/beliefs/" + ids[0])
+        assert one.status_code == 200, one.text
+        got = budget0.get("/v1/beliefs/" + ids[1])
+        assert got.status_code == 200, got.text
+        assert strip(got.json()) == strip(one.json())
+
+        late = events("c", 30)
+        for api in (default, budget0):
+            store_events(api, late)
+        pages = [api.get("/v1/beliefs") for api in (default, budget0)]
+        assert [p.status_code for p in pages] == [200, 200], pages[1].text
+        assert [strip(b) for b in pages[1].json()["data"]] == \
+            [strip(b) for b in pages[0].json()["data"]]
+    finally:
+        tight.stop()
