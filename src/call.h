@@ -37,6 +37,12 @@ struct api_call {
 	int			 pool;
 	int			 slot;
 	int			 expired;
+	/*
+	 * When the request arrived (ms): Kore's req->start is set again
+	 * each time the request is resumed, so a call of several
+	 * statements (call.c, 102) would never reach its deadline by it.
+	 */
+	u_int64_t		 arrived;
 	const char		*db;
 	TAILQ_ENTRY(api_call)	 list;
 };

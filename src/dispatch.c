@@ -142,6 +142,7 @@ api_request(struct http_request *req)
 		return (call_resume(req));
 
 	call = http_state_create(req, sizeof(*call), call_free);
+	call->arrived = kore_time_ms();
 	kore_pgsql_init(&call->sql);
 	call->route = route_find(req->path);
 

@@ -158,7 +158,7 @@ pool_dispatch(void)
 					break;
 			}
 			if (call != NULL && (best == NULL ||
-			    call->req->start < best->req->start)) {
+			    call->arrived < best->arrived)) {
 				best = call;
 				from = i;
 			}
@@ -226,12 +226,12 @@ pool_tick(void *arg, u_int64_t now)
 	pool_dispatch();
 	for (i = 0; i < 2; i++) {
 		TAILQ_FOREACH(call, &pools[i].waiting, list) {
-			if (!call->expired && now - call->req->start >= limit)
+			if (!call->expired && now - call->arrived >= limit)
 				pool_expire(call);
 		}
 	}
 	TAILQ_FOREACH(call, &running, list) {
-		if (!call->expired && now - call->req->start >= limit)
+		if (!call->expired && now - call->arrived >= limit)
 			pool_expire(call);
 	}
 }
