@@ -97,6 +97,7 @@ enum api_body	api_body_policy(const char *, int);
 int	api_route_index(struct http_request *);
 /* Its operation, or NULL before it was found. */
 const struct api_op	*api_request_op(struct http_request *);
+u_int64_t		 api_request_arrived(struct http_request *);
 
 void	api_problem(struct http_request *, int, const char *, const char *,
 	    const struct problems *);

@@ -20,7 +20,6 @@
 
 #include "api.h"
 #include "call.h"
-#include "config.h"
 #include "db.h"
 #include "pool.h"
 #include "metrics.h"
@@ -248,8 +247,7 @@ call_done(struct http_request *req)
 	struct api_call	*call = http_state_get(req);
 
 	if (call->status == 102 && call->op->budget) {
-		if (call->expired || kore_time_ms() - call->arrived >=
-		    (u_int64_t)amp_config.request_deadline_ms) {
+		if (call->expired) {
 			req->fsm_state = CALL_EXPIRED;
 			return (HTTP_STATE_CONTINUE);
 		}

@@ -38,9 +38,8 @@ struct api_call {
 	int			 slot;
 	int			 expired;
 	/*
-	 * When the request arrived (ms): Kore's req->start is set again
-	 * each time the request is resumed, so a call of several
-	 * statements (call.c, 102) would never reach its deadline by it.
+	 * When the request arrived (ms), for its deadline and metrics:
+	 * Kore sets req->start again each time the request is resumed.
 	 */
 	u_int64_t		 arrived;
 	const char		*db;

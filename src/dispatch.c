@@ -122,6 +122,15 @@ api_route_index(struct http_request *req)
 	return ((int)(call->route - api_routes));
 }
 
+/* When the request arrived (ms), however often Kore resumed it since. */
+u_int64_t
+api_request_arrived(struct http_request *req)
+{
+	struct api_call	*call = http_state_get(req);
+
+	return (call == NULL ? req->start : call->arrived);
+}
+
 const struct api_op *
 api_request_op(struct http_request *req)
 {

@@ -50,7 +50,7 @@ metrics_record(struct http_request *req, int status)
 	if (shared == NULL || status < 100 || status > 599 ||
 	    (i = api_route_index(req)) < 0)
 		return;
-	ms = kore_time_ms() - req->start;
+	ms = kore_time_ms() - api_request_arrived(req);
 	__atomic_fetch_add(&shared->requests[i][status / 100 - 1], 1,
 	    __ATOMIC_RELAXED);
 	__atomic_fetch_add(&shared->duration_ms[i], ms, __ATOMIC_RELAXED);

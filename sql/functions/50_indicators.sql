@@ -213,7 +213,9 @@ DECLARE
 	short bigint;
 BEGIN
 	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
-	WITH win AS (
+	WITH gen AS (
+		SELECT amp.read_generation(p_org) AS gen
+	), win AS (
 		SELECT w.f, w.t, w.i FROM unnest(p_from, p_to)
 		    WITH ORDINALITY AS w(f, t, i)
 	), win_days AS (
@@ -239,12 +241,12 @@ BEGIN
 			FILTER (WHERE d.k), 0)) AS doc,
 		    -- Every channel's and campaign's: any event that changes
 		    -- a member row of the window adds to it.
-		    amp.read_generation(p_org) || ':'
-			|| coalesce(sum(d.events), 0) AS stamp
+		    gen.gen || ':' || coalesce(sum(d.events), 0) AS stamp
 		FROM win
+		CROSS JOIN gen
 		LEFT JOIN win_days wd ON wd.i = win.i
 		LEFT JOIN days d ON d.day = wd.day
-		GROUP BY win.i
+		GROUP BY win.i, gen.gen
 	), mastery AS (
 		-- A window of one day has no halves, and no mastery to keep.
 		SELECT win.i, win.f, win.t, c.stamp, k.doc AS kept,
