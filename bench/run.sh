@@ -479,7 +479,7 @@ BEGIN
 	END LOOP;
 END
 \$\$;
-VACUUM ANALYZE amp.events, amp.day_stats, amp.member_days;
+VACUUM ANALYZE amp.events, amp.day_stats;
 SQL
 	reads_quiesce
 }

@@ -42,7 +42,7 @@ section_sustained() {
 	log "sustained: COPY $(fmt_int "$copy_eps") events/s; loading the base"
 	sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.sus.csv' WITH (FORMAT csv)"
 	sql_owner -c "SELECT amp.rebuild_rollups('sus')" >/dev/null
-	sql_super -c "VACUUM ANALYZE amp.events, amp.day_stats, amp.member_days" \
+	sql_super -c "VACUUM ANALYZE amp.events, amp.day_stats" \
 	    >/dev/null
 	sql_super -c CHECKPOINT
 

@@ -1,13 +1,16 @@
 -- Rollups: kept exact inside the ingest statement, so reads cost what the
--- window costs, not what the stored history costs. The tables (day_stats,
--- described in sql/migrations/001_baseline.sql, and member_days, in
--- sql/migrations/006_member_days.sql) are by the org's own days, in its
--- time zone (amp.org_zone).
+-- window costs, not what the stored history costs. The table day_stats
+-- (described in sql/migrations/001_baseline.sql) is by the org's own days,
+-- in its time zone (amp.org_zone).
 --
--- Ingestion adds a batch's day counts to day_stats and its member tallies
--- to member_days in its own transaction (amp.rollup_apply): there is no
--- log to fold and no backlog, and reads (amp.windows_data) take the rows
--- of their window.
+-- Ingestion adds a batch's day counts to day_stats in its own transaction
+-- (amp.rollup_apply): there is no log to fold and no backlog, and reads
+-- (amp.windows_data) take the rows of their window. What is counted per
+-- member (mastery, survey groups, campaign impact) is read from the events
+-- of the window through the events' time index: in a long-tail community
+-- a member has about one event a day, so a table of member-day tallies
+-- (amp.member_days until migration 011) held as many rows as the events
+-- and doubled what each ingest batch wrote (issue #13).
 --
 -- ZONE, an advisory lock per org keyed (7245013, hashtext(org)):
 -- ingestion and erasure hold it shared while they apply rollups in the
@@ -61,38 +64,6 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY 1, 2, 3
 $$;
 
--- The member-level tallies of a set of events, with a sign: one row per
--- member, local day, channel and campaign (''  for none): what ingestion
--- adds to member_days (1) and erasure takes away (-1). A read over all
--- channels adds up a member's rows.
-CREATE OR REPLACE FUNCTION amp.member_deltas(p amp.events[], p_sign int,
-    p_zone text)
-RETURNS TABLE (channel text, day date, campaign text, member text, ev int,
-    sig_n int, sig_sum float8, k1 int, k2 int, k3 int, k4 int, fc int,
-    pr int)
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT e.channel, e.day, coalesce(e.campaign, ''),
-	    e.member,
-	    (p_sign * count(*))::int,
-	    (p_sign * count(e.sig))::int,
-	    p_sign * coalesce(sum(e.sig), 0),
-	    (p_sign * count(*) FILTER (WHERE e.kind = 'consume'))::int,
-	    (p_sign * count(*) FILTER (WHERE e.kind = 'react'))::int,
-	    (p_sign * count(*) FILTER (WHERE e.kind = 'create'))::int,
-	    (p_sign * count(*) FILTER (WHERE e.kind = 'contribute'))::int,
-	    (p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
-		'contribute') AND e.initiative = 'self' AND NOT e.rewarded
-		AND e.campaign IS NULL))::int,
-	    (p_sign * count(*) FILTER (WHERE e.kind IN ('react', 'create',
-		'contribute') AND (e.initiative = 'incentivized'
-		OR e.rewarded)))::int
-	FROM (SELECT x.channel, amp.day_floor(x.occurred_at, p_zone) AS day,
-	    x.campaign, x.member, x.kind, x.initiative, x.rewarded,
-	    amp.signal(x.quality, x.level) AS sig
-	    FROM unnest(p) AS x) e
-	GROUP BY e.channel, e.day, e.campaign, e.member
-$$;
-
 -- A new rollup generation of the org: its rollups are about to shrink or
 -- be derived afresh, so no mastery kept from before (amp.mastery_memo,
 -- whose stamps name the generation) matches any more, and what was kept
@@ -118,15 +89,13 @@ $$;
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
 -- exact as soon as it commits. Rows are touched table by table in one
--- order (an erasure's rollup_generation row, member_days, day_stats, then
--- amp.channel_apply's channel_stats),
--- each in key order, so concurrent batches cannot deadlock; the rows
--- every batch of a day shares (day_stats, channel_stats) come last, so
--- they are held, and other batches wait for them, only from there to the
--- commit. Erasure subtracts the erased
--- events' tallies rather than deleting the member's rows whole: an event
--- of the same member that a concurrent batch commits meanwhile (invisible
--- to the erasure's DELETE, so it stays stored) keeps its share.
+-- order (an erasure's rollup_generation row, day_stats, then
+-- amp.channel_apply's channel_stats), each in key order, so concurrent
+-- batches cannot deadlock; the rows every batch of a day shares are held,
+-- and other batches wait for them, only from there to the commit. Erasure
+-- subtracts the erased events' counts rather than recounting the days: an
+-- event that a concurrent batch commits meanwhile (invisible to the
+-- erasure's DELETE, so it stays stored) keeps its share.
 CREATE OR REPLACE FUNCTION amp.rollup_apply(p_org text, p amp.events[],
     p_sign int)
 RETURNS void
@@ -146,32 +115,6 @@ BEGIN
 		-- First: concurrent erasures of the org queue here.
 		PERFORM amp.new_generation(p_org);
 	END IF;
-	INSERT INTO amp.member_days AS t (org_id, channel, day, campaign,
-	    member, ev, sig_n, sig_sum, k1, k2, k3, k4, fc, pr)
-	SELECT p_org, x.channel, x.day, x.campaign, x.member, x.ev, x.sig_n,
-	    x.sig_sum, x.k1, x.k2, x.k3, x.k4, x.fc, x.pr
-	FROM amp.member_deltas(p, p_sign, zone) x
-	ORDER BY x.channel, x.day, x.campaign, x.member
-	ON CONFLICT (org_id, channel, day, campaign, member) DO UPDATE SET
-	    ev = t.ev + excluded.ev,
-	    sig_n = t.sig_n + excluded.sig_n,
-	    sig_sum = t.sig_sum + excluded.sig_sum,
-	    k1 = t.k1 + excluded.k1,
-	    k2 = t.k2 + excluded.k2,
-	    k3 = t.k3 + excluded.k3,
-	    k4 = t.k4 + excluded.k4,
-	    fc = t.fc + excluded.fc,
-	    pr = t.pr + excluded.pr;
-
-	IF p_sign < 0 THEN
-		-- The rows erasure emptied (ev counts every event).
-		DELETE FROM amp.member_days m
-		WHERE m.org_id = p_org AND m.ev = 0
-		    AND (m.channel, m.day, m.campaign, m.member) IN (SELECT
-			x.channel, x.day, x.campaign, x.member
-			FROM amp.member_deltas(p, p_sign, zone) x);
-	END IF;
-
 	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
 	    active, active_self, active_pressure, contrib, contrib_giving,
 	    free_choice)
@@ -205,7 +148,6 @@ CREATE OR REPLACE FUNCTION amp.check_rollups(p_org text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	day_diff jsonb;
-	member_diff jsonb;
 	channel_diff jsonb;
 	zone text;
 BEGIN
@@ -239,43 +181,10 @@ BEGIN
 	)
 	SELECT jsonb_agg(to_jsonb(diff)) INTO day_diff FROM diff;
 
-	-- Signal sums are float sums taken in another order: equal to 1e-9.
-	WITH z AS (
-		SELECT zone
-	), raw AS (
-		SELECT x.*
-		FROM z, (SELECT DISTINCT member FROM amp.events
-		    WHERE org_id = p_org) m,
-		    LATERAL amp.member_deltas(ARRAY(SELECT ROW(e.*)::amp.events
-			FROM amp.events e
-			WHERE e.org_id = p_org AND e.member = m.member), 1,
-			z.zone) x
-	), stored AS (
-		SELECT d.channel, d.day, d.campaign, d.member, d.ev, d.sig_n,
-		    d.sig_sum, d.k1, d.k2, d.k3, d.k4, d.fc, d.pr
-		FROM amp.member_days d WHERE d.org_id = p_org
-	), diff AS (
-		SELECT CASE WHEN s.member IS NULL THEN 'missing'
-		    WHEN r.member IS NULL THEN 'extra' ELSE 'differs' END AS side,
-		    coalesce(r.channel, s.channel) AS channel,
-		    coalesce(r.day, s.day) AS day,
-		    coalesce(r.campaign, s.campaign) AS campaign,
-		    coalesce(r.member, s.member) AS member
-		FROM raw r
-		FULL JOIN stored s ON s.channel = r.channel AND s.day = r.day
-		    AND s.campaign = r.campaign AND s.member = r.member
-		WHERE r.member IS NULL OR s.member IS NULL OR r.ev <> s.ev
-		    OR r.sig_n <> s.sig_n OR abs(r.sig_sum - s.sig_sum) > 1e-9
-		    OR r.k1 <> s.k1 OR r.k2 <> s.k2 OR r.k3 <> s.k3
-		    OR r.k4 <> s.k4 OR r.fc <> s.fc OR r.pr <> s.pr
-	)
-	SELECT jsonb_agg(to_jsonb(diff)) INTO member_diff FROM diff;
-
 	channel_diff := amp.check_channels(p_org);
 	RETURN jsonb_build_object('consistent', day_diff IS NULL
-	    AND member_diff IS NULL AND channel_diff = '[]',
+	    AND channel_diff = '[]',
 	    'day_stats', coalesce(day_diff, '[]'),
-	    'member_days', coalesce(member_diff, '[]'),
 	    'channel_stats', channel_diff);
 END
 $$;
@@ -298,7 +207,6 @@ BEGIN
 	PERFORM amp.tenant(p_org);
 	zone := amp.org_zone(p_org);
 	DELETE FROM amp.day_stats WHERE org_id = p_org;
-	DELETE FROM amp.member_days WHERE org_id = p_org;
 	PERFORM amp.new_generation(p_org);
 	SELECT amp.day_floor(min(occurred_at), zone),
 	    amp.day_floor(max(occurred_at), zone)

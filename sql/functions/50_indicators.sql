@@ -20,12 +20,12 @@ $$;
 
 -- Everything the indicator formulas need for each window [p_from[i],
 -- p_to[i]) of the org's local days (zone p_zone): counts from day_stats,
--- the mastery tallies from the member days, and each KPI's observations:
+-- the mastery tallies from the events, and each KPI's observations:
 -- a JSON array with one document per window, in order. Every indicator
 -- read is one call: a single window, a series' buckets, a belief's days.
 --
--- Mastery groups a window's member days by member, which at 10^5 members
--- is some 10^6 rows. What it gives is kept (amp.mastery_memo, described in
+-- Mastery groups a window's events by member, which at 10^5 members is
+-- some 10^6 rows. What it gives is kept (amp.mastery_memo, described in
 -- sql/migrations/009_mastery_memo.sql) with the stamp of the data it came
 -- from, and taken again while the stamp is unchanged. The answer, stamps
 -- and kept tallies are read in one statement, so one snapshot: the
@@ -117,46 +117,35 @@ BEGIN
 END
 $$;
 
--- The mastery tallies of windows [p_from[i], p_to[i]), computed from the
--- member days (what is not kept), one window after another. With a budget
--- (ms), it stops before a window once the statement has run that long,
--- having done at least one: the caller keeps what was done and is asked
--- again. The member rows it takes, by channel (the table's key leads with
--- it): the filtered channel's, else those of every channel with events in
--- the windows (of the campaign, when filtered).
+-- The mastery tallies of windows [p_from[i], p_to[i]) of local days
+-- (zone p_zone), computed from the window's events (what is not kept),
+-- one window after another. With a budget (ms), it stops before a window
+-- once the statement has run that long, having done at least one: the
+-- caller keeps what was done and is asked again. Custom plans: a window's
+-- bounds and filters decide which index fits (time or campaign).
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
-    p_to date[], p_channel text, p_campaign text, p_budget_ms int)
+    p_to date[], p_zone text, p_channel text, p_campaign text,
+    p_budget_ms int)
 RETURNS TABLE (day_from date, day_to date, doc jsonb)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
-	lo date;
-	hi date;
-	channels text[];
 	f date;
 	t date;
-	mid date;
+	s timestamptz;
+	m timestamptz;
+	e timestamptz;
 BEGIN
-	IF cardinality(p_from) = 0 THEN
-		RETURN;
-	END IF;
-	SELECT min(w.f), max(w.t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
-	IF p_channel IS NOT NULL THEN
-		channels := ARRAY[p_channel];
-	ELSE
-		SELECT array_agg(DISTINCT d.channel) INTO channels
-		FROM amp.day_stats d
-		WHERE d.org_id = p_org AND d.day >= lo AND d.day < hi
-		    AND (p_campaign IS NULL OR d.campaign = p_campaign);
-	END IF;
-	FOR i IN 1 .. cardinality(p_from) LOOP
+	FOR i IN 1 .. coalesce(cardinality(p_from), 0) LOOP
 		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
 		    - statement_timestamp() > p_budget_ms * interval '1 ms' THEN
 			RETURN;
 		END IF;
 		f := p_from[i];
 		t := p_to[i];
-		-- The halves split at from + floor(days / 2).
-		mid := f + (t - f) / 2;
+		-- The halves split at local day from + floor(days / 2).
+		s := amp.day_start(f, p_zone);
+		m := amp.day_start(f + (t - f) / 2, p_zone);
+		e := amp.day_start(t, p_zone);
 		-- "More than 0.05" with a 1e-9 allowance: signal sums are
 		-- float sums taken in no fixed order, and a growth of exactly
 		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
@@ -172,29 +161,34 @@ BEGIN
 		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1
 			AND e2 >= 1 AND d2 > d1))
 		FROM (
-			SELECT m.member,
-			    sum(m.ev) FILTER (WHERE m.day < mid) AS e1,
-			    sum(m.ev) FILTER (WHERE m.day >= mid) AS e2,
-			    sum(m.sig_n) FILTER (WHERE m.day < mid) AS n1,
-			    sum(m.sig_n) FILTER (WHERE m.day >= mid) AS n2,
-			    sum(m.sig_sum) FILTER (WHERE m.day < mid) AS s1,
-			    sum(m.sig_sum) FILTER (WHERE m.day >= mid) AS s2,
-			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE m.day < mid) AS d1,
-			    max(amp.deepest(m.k1, m.k2, m.k3, m.k4))
-				FILTER (WHERE m.day >= mid) AS d2
-			FROM amp.member_days m
-			WHERE m.org_id = p_org AND m.channel = ANY (channels)
-			    AND m.day >= f AND m.day < t
-			    AND (p_campaign IS NULL OR m.campaign = p_campaign)
-			GROUP BY m.member
+			SELECT x.member,
+			    count(*) FILTER (WHERE x.occurred_at < m) AS e1,
+			    count(*) FILTER (WHERE x.occurred_at >= m) AS e2,
+			    count(amp.signal(x.quality, x.level))
+				FILTER (WHERE x.occurred_at < m) AS n1,
+			    count(amp.signal(x.quality, x.level))
+				FILTER (WHERE x.occurred_at >= m) AS n2,
+			    sum(amp.signal(x.quality, x.level))
+				FILTER (WHERE x.occurred_at < m) AS s1,
+			    sum(amp.signal(x.quality, x.level))
+				FILTER (WHERE x.occurred_at >= m) AS s2,
+			    max(amp.depth(x.kind))
+				FILTER (WHERE x.occurred_at < m) AS d1,
+			    max(amp.depth(x.kind))
+				FILTER (WHERE x.occurred_at >= m) AS d2
+			FROM amp.events x
+			WHERE x.org_id = p_org AND x.occurred_at >= s
+			    AND x.occurred_at < e
+			    AND (p_channel IS NULL OR x.channel = p_channel)
+			    AND (p_campaign IS NULL OR x.campaign = p_campaign)
+			GROUP BY x.member
 		) per;
 	END LOOP;
 END
 $$;
 
 -- Mastery groups by member in memory, not spilled, for some 10^5 members.
--- No JIT: the planner prices every window's member rows, though a window
+-- No JIT: the planner prices every window's events, though a window
 -- kept or of one day reads none, and at 10^7 events compiling the plan
 -- took 650 ms of a daily series that runs in 15.
 --
@@ -260,7 +254,7 @@ BEGIN
 		SELECT * FROM amp.read_mastery(p_org,
 		    ARRAY(SELECT f FROM mastery WHERE halves AND kept IS NULL),
 		    ARRAY(SELECT t FROM mastery WHERE halves AND kept IS NULL),
-		    p_channel, p_campaign, p_budget_ms)
+		    p_zone, p_channel, p_campaign, p_budget_ms)
 	), kpi_days AS (
 		SELECT wd.i, x.metric, sum(x.actual) AS actual, sum(x.n) AS n
 		FROM win_days wd

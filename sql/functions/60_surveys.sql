@@ -318,15 +318,17 @@ BEGIN
 		    AND r.submitted_at >= f AND r.submitted_at < t
 		ORDER BY r.member, r.submitted_at DESC, r.id DESC
 	), seen AS (
-		-- Who was active where, from the member days (whole local days
-		-- covering the window), not from raw events.
+		-- Who was active where: the events of the whole local days
+		-- covering the window.
 		SELECT m.member,
 		    bool_or(p_channel IS NULL OR m.channel = p_channel)
 			AS in_channel,
 		    bool_or(p_campaign IS NULL OR m.campaign = p_campaign)
 			AS in_campaign
-		FROM amp.member_days m
-		WHERE m.org_id = p_org AND m.day >= day_from AND m.day < day_to
+		FROM amp.events m
+		WHERE m.org_id = p_org
+		    AND m.occurred_at >= amp.day_start(day_from, zone)
+		    AND m.occurred_at < amp.day_start(day_to, zone)
 		GROUP BY m.member
 	), resp AS (
 		SELECT l.member, l.answers,

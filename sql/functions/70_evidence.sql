@@ -1,7 +1,7 @@
 -- Evidence: crowding-out analysis of campaigns and beliefs tested against
--- the data. SQL gathers per-member and per-day figures from the rollups;
--- the statistics (difference in differences, bootstrap, Welch) are pure C
--- in src/core (evidence.c, stats.c).
+-- the data. SQL gathers per-member and per-day figures from the rollups
+-- and the events; the statistics (difference in differences, bootstrap,
+-- Welch) are pure C in src/core (evidence.c, stats.c).
 
 -- Campaign impact --------------------------------------------------------
 
@@ -51,22 +51,38 @@ BEGIN
 	    ELSE amp.day_ceil(c.ends_at, zone) END;
 	lw := coalesce(p_window::int, least(e - s, 28));
 
-	-- Sums as float8: the rates below divide them by days.
-	WITH per AS (
+	-- Counts as float8: the rates below divide them by days. The
+	-- events of local days [s - lw, e + lw), each as a day before s, from
+	-- s to e, or from e.
+	WITH ev AS (
+		SELECT r.member, r.campaign,
+		    r.occurred_at < amp.day_start(s, zone) AS pre,
+		    r.occurred_at >= amp.day_start(e, zone) AS post,
+		    r.kind IN ('react', 'create', 'contribute') AS active,
+		    r.initiative, r.rewarded
+		FROM amp.events r
+		WHERE r.org_id = p_org
+		    AND r.occurred_at >= amp.day_start(s - lw, zone)
+		    AND r.occurred_at < amp.day_start(e + lw, zone)
+	), per AS (
 		SELECT r.member,
-		    sum(r.ev) FILTER (WHERE r.campaign = p_id AND r.day >= s
-			AND r.day < e) AS attributed,
-		    sum(r.ev) FILTER (WHERE r.campaign = p_id) AS attributed_ever,
-		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.day < s),
-			0)::float8 AS active_pre,
-		    coalesce(sum(r.k2 + r.k3 + r.k4) FILTER (WHERE r.day >= s
-			AND r.day < e), 0)::float8 AS active_during,
-		    coalesce(sum(r.pr) FILTER (WHERE r.day >= s AND r.day < e),
-			0)::float8 AS pressure_during,
-		    coalesce(sum(r.fc) FILTER (WHERE r.day < s), 0)::float8 AS fc_pre,
-		    coalesce(sum(r.fc) FILTER (WHERE r.day >= e), 0)::float8 AS fc_post
-		FROM amp.member_days r
-		WHERE r.org_id = p_org AND r.day >= s - lw AND r.day < e + lw
+		    count(*) FILTER (WHERE r.campaign = p_id AND NOT r.pre
+			AND NOT r.post) AS attributed,
+		    count(*) FILTER (WHERE r.campaign = p_id) AS attributed_ever,
+		    count(*) FILTER (WHERE r.active AND r.pre)::float8
+			AS active_pre,
+		    count(*) FILTER (WHERE r.active AND NOT r.pre
+			AND NOT r.post)::float8 AS active_during,
+		    count(*) FILTER (WHERE r.active AND NOT r.pre AND NOT r.post
+			AND (r.initiative = 'incentivized' OR r.rewarded))::float8
+			AS pressure_during,
+		    count(*) FILTER (WHERE r.active AND r.pre
+			AND r.initiative = 'self' AND NOT r.rewarded
+			AND r.campaign IS NULL)::float8 AS fc_pre,
+		    count(*) FILTER (WHERE r.active AND r.post
+			AND r.initiative = 'self' AND NOT r.rewarded
+			AND r.campaign IS NULL)::float8 AS fc_post
+		FROM ev r
 		GROUP BY r.member
 	), grouped AS (
 		SELECT *, CASE WHEN coalesce(attributed, 0) > 0 THEN 'T'

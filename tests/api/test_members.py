@@ -190,10 +190,6 @@ def snapshot(api, db, org):
                     "active_pressure, contrib, contrib_giving, free_choice FROM amp.day_stats "
                     "WHERE org_id = %s ORDER BY 1, 2, 3", (org,))
         out["day_stats"] = cur.fetchall()
-        cur.execute("SELECT channel, day, campaign, member, ev, sig_n, k1, k2, k3, k4, fc, pr, "
-                    "round(sig_sum::numeric, 9) FROM amp.member_days WHERE org_id = %s "
-                    "ORDER BY 1, 2, 3, 4", (org,))
-        out["member_days"] = cur.fetchall()
     return out
 
 
