@@ -3,7 +3,7 @@
 
     bench/gen.py OUT_DIR [--events N] [--members N] [--channels N]
                  [--batch N] [--seed N] [--year YYYY] [--orgs A,B,...]
-                 [--tail K]
+                 [--tail K] [--days D]
 
 Writes into OUT_DIR:
   campaigns.tsv     one line per campaign: id <TAB> JSON body for
@@ -18,7 +18,7 @@ Writes into OUT_DIR:
   meta.json         the parameters and counts
 
 The events are spread over one UTC calendar year (default 2024, so never in
-the future), over --members members (some far more active than others) and
+the future), or with --days D over its last D days, over --members members (some far more active than others) and
 --channels channels; about two in five name one of 12 campaigns, most of
 those leaving initiative and rewarded to the campaign's defaults. Both
 halves come from the same random stream in chronological order, so the
@@ -157,6 +157,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--tail", type=float, default=MEMBER_SKEW)
+    ap.add_argument("--days", type=int, default=0,
+                    help="spread the events over the year's last D days")
     ap.add_argument("--orgs", default="bench",
                     help="comma-separated tenants to write COPY files for")
     a = ap.parse_args()
@@ -170,7 +172,10 @@ def main():
     incentive_of = {cid: body["incentive"] for cid, body, _, _ in campaigns}
 
     start = datetime(a.year, 1, 1, tzinfo=timezone.utc)
-    span = (datetime(a.year + 1, 1, 1, tzinfo=timezone.utc) - start)
+    end = datetime(a.year + 1, 1, 1, tzinfo=timezone.utc)
+    if a.days > 0:
+        start = max(start, end - timedelta(days=a.days))
+    span = end - start
     span_ms = int(span.total_seconds() * 1000)
     # 2N sorted instants: even ones feed the ingest, odd ones the COPY.
     instants = sorted(rng.randrange(span_ms) for _ in range(2 * a.events))
@@ -208,7 +213,7 @@ def main():
         json.dump({"events": a.events, "batches": nbatch, "batch": a.batch,
                    "members": a.members, "tail": a.tail, "channels": channels,
                    "campaigns": len(campaigns), "seed": a.seed,
-                   "year": a.year, "orgs": orgs,
+                   "year": a.year, "days": a.days, "orgs": orgs,
                    "copy_columns": list(COPY_COLUMNS)}, f, indent=1)
         f.write("\n")
     print(f"generated {a.events} events in {nbatch} batches of {a.batch} "

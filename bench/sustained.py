@@ -2,7 +2,7 @@
 """Sustained ingest with dashboards polling (bench/sections/sustained.sh).
 
     bench/sustained.py BASE TOKEN BATCH_DIR NBATCHES
-        [--conns 4] [--dashboards 4] [--quiet 20] [--secs 600]
+        [--conns 4] [--dashboards 4] [--poll 1] [--quiet 20] [--secs 600]
         [--from DATE --to DATE]
 
 Phases, one org, one run:
@@ -13,7 +13,8 @@ Phases, one org, one run:
            are written in its own transaction, none is left behind
   settle   the dashboards poll on; the time until a read is back under
            the quiet p95 is the settling time
-A dashboard is a loop of GET /v1/indicators over the window and GET
+A dashboard refreshes every --poll seconds (0: flat out, one refresh
+after the other): GET /v1/indicators over the window, then GET
 /v1/indicators/series?interval=week over the same window. Prints one line
 of key=value figures; latencies in ms. Standard library only (and psql).
 """
@@ -60,6 +61,7 @@ def main():
     ap.add_argument("nbatches", type=int)
     ap.add_argument("--conns", type=int, default=4)
     ap.add_argument("--dashboards", type=int, default=4)
+    ap.add_argument("--poll", type=float, default=1.0)
     ap.add_argument("--quiet", type=float, default=20)
     ap.add_argument("--secs", type=float, default=600)
     ap.add_argument("--from", dest="frm", default="2024-10-03")
@@ -75,26 +77,30 @@ def main():
     stop = threading.Event()
     first_failure = []
 
-    def dashboard():
+    def dashboard(k):
         c = Conn(a.base, a.token)
-        i = 0
+        # Refreshes spread over the period, as dashboards opened apart.
+        time.sleep(a.poll * k / max(1, a.dashboards))
         while not stop.is_set():
-            p = phase[0]
-            t0 = time.monotonic()
-            status, body = c.call("GET", paths[i % len(paths)])
-            t1 = time.monotonic()
-            ms = (t1 - t0) * 1000
-            if status == 200:
-                reads[p].append(ms)
-                if p == "settle":
-                    settle_marks.append((t1, ms))
-            else:
-                failed[p] += 1
-                if not first_failure:
-                    first_failure.append("%s %s" % (status, body[:200]))
-            i += 1
+            refresh = time.monotonic()
+            for path in paths:
+                p = phase[0]
+                t0 = time.monotonic()
+                status, body = c.call("GET", path)
+                t1 = time.monotonic()
+                ms = (t1 - t0) * 1000
+                if status == 200:
+                    reads[p].append(ms)
+                    if p == "settle":
+                        settle_marks.append((t1, ms))
+                else:
+                    failed[p] += 1
+                    if not first_failure:
+                        first_failure.append("%s %s" % (status, body[:200]))
+            stop.wait(max(0.0, refresh + a.poll - time.monotonic()))
 
-    dash = [threading.Thread(target=dashboard) for _ in range(a.dashboards)]
+    dash = [threading.Thread(target=dashboard, args=(k,))
+            for k in range(a.dashboards)]
     for t in dash:
         t.start()
     time.sleep(a.quiet)

@@ -3,9 +3,11 @@
 #
 # One org with a realistic community: BENCH_SUST_MEMBERS members (5 000)
 # with long-tail activity (bench/gen.py --tail 4), BENCH_SUST_EVENTS events
-# (300 000) loaded first by COPY and rolled up (amp.rebuild_rollups), then
-# bench/sustained.py: BENCH_SUST_DASHBOARDS dashboards (4) poll a 90-day
-# GET /v1/indicators and a weekly series, quiet for 20 s, then while
+# (300 000) over the last 90 days loaded first by COPY and rolled up
+# (amp.rebuild_rollups), then bench/sustained.py: BENCH_SUST_DASHBOARDS
+# dashboards (4) each refresh every BENCH_SUST_POLL seconds (1) a GET
+# /v1/indicators of those 90 days and their weekly series (every new event
+# falls in both, as on a dashboard of the last days), quiet for 20 s, then while
 # BENCH_SUST_CONNS connections (4) post as many new events in batches of
 # BENCH_BATCH for up to BENCH_SUST_SECS seconds (600), then after. The
 # ingest's clock stops at the last answer: every batch's rollups are
@@ -17,10 +19,12 @@ section_sustained() {
 	local members=${BENCH_SUST_MEMBERS:-5000} n=${BENCH_SUST_EVENTS:-300000}
 	local secs=${BENCH_SUST_SECS:-600} conns=${BENCH_SUST_CONNS:-4}
 	local dashboards=${BENCH_SUST_DASHBOARDS:-4} dir=$work/sustained
+	local poll=${BENCH_SUST_POLL:-1}
 	local cols t0 t1 copy_eps line nb
 	log "sustained: generating $n events of $members members (long tail)"
 	"$PY" bench/gen.py "$dir" --events "$n" --batch "$BATCH" \
-	    --members "$members" --channels 7 --tail 4 --orgs sus,sus-copy >&2
+	    --members "$members" --channels 7 --tail 4 --days 90 \
+	    --orgs sus,sus-copy >&2
 	cols=$("$PY" -c 'import json, sys; print(", ".join(json.load(open(sys.argv[1]))["copy_columns"]))' "$dir/meta.json")
 	local tok id body code
 	tok=$(token_for sus)
@@ -49,15 +53,15 @@ section_sustained() {
 	nb=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["batches"])' "$dir/meta.json")
 	log "sustained: quiet reads, then $conns connections ingest for up to ${secs}s with $dashboards dashboards"
 	line=$("$PY" bench/sustained.py "$base" "$tok" "$dir/batches" "$nb" \
-	    --conns "$conns" --dashboards "$dashboards" \
-	    --secs "$secs") || die "bench/sustained.py failed"
+	    --conns "$conns" --dashboards "$dashboards" --poll "$poll" \
+	    --from 2024-10-03 --to 2024-12-31 --secs "$secs") || die "bench/sustained.py failed"
 	log "$line"
 	local eps q50 q95 i50 i95 failed settle accepted
 	eps=$(field eps "$line") accepted=$(field accepted "$line")
 	q50=$(field quiet_p50 "$line") q95=$(field quiet_p95 "$line")
 	i50=$(field ingest_p50 "$line") i95=$(field ingest_p95 "$line")
 	failed=$(field failed_reads "$line") settle=$(field settle_secs "$line")
-	row "sustained: community" "$(fmt_int "$members") members (long tail), $(fmt_int "$n") events loaded, $(fmt_int "$accepted") ingested" "BENCH_SUST_*; $dashboards dashboards, $conns connections"
+	row "sustained: community" "$(fmt_int "$members") members (long tail), $(fmt_int "$n") events loaded, $(fmt_int "$accepted") ingested" "BENCH_SUST_*; $dashboards dashboards refreshing every ${poll}s (0: flat out), $conns connections; events over 2024-10-03 to 2024-12-31, the dashboards' window"
 	row "sustained: COPY ceiling" "$(fmt_int "$copy_eps") events/s" "\\copy of $(fmt_int "$n") rows into amp.events"
 	row "sustained: ingest, rollups included" "$(fmt_int "$eps") events/s = $(calc "'%.2f' % ($eps / $copy_eps)") × COPY" "clock stops at the last answer (rollups are written in each batch's transaction); target ≥ 0.5"
 	row "sustained: reads quiet p50 / p95" "$q50 / $q95 ms" "90-day indicators and weekly series"

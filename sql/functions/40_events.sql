@@ -33,10 +33,12 @@ BEGIN
 END
 $$;
 
--- A batch's events as rows to store: the campaign's incentive gives the
--- defaults of initiative and rewarded. PL/pgSQL, not SQL: Citus runs no
--- SQL function that reads a distributed table.
-CREATE OR REPLACE FUNCTION amp.event_rows(p_org text, p_items jsonb)
+-- A batch's events as rows to store, written by transaction p_xact: the
+-- campaign's incentive gives the defaults of initiative and rewarded.
+-- PL/pgSQL, not SQL: Citus runs no SQL function that reads a distributed
+-- table.
+CREATE OR REPLACE FUNCTION amp.event_rows(p_org text, p_items jsonb,
+    p_xact bigint)
 RETURNS SETOF amp.events
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -50,7 +52,7 @@ BEGIN
 	    coalesce(s.rewarded, coalesce(c.incentive NOT IN ('none',
 		'recognition'), false)),
 	    coalesce(s.beneficiary, 'self'), s.quality, s.level,
-	    s.campaign, s.value, s.properties, now()
+	    s.campaign, s.value, s.properties, now(), p_xact
 	FROM jsonb_to_recordset(p_items) AS s(id text, member text,
 	    channel text, action text, kind text, occurred_at timestamptz,
 	    initiative text, rewarded boolean, beneficiary text,
@@ -80,6 +82,8 @@ RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
 	items jsonb := p_body::jsonb->'events';
+	-- The storing transaction, for amp.read_mastery (migration 012).
+	xact bigint := pg_current_xact_id()::text::bigint;
 	bad jsonb;
 	added amp.events[];
 	n int;
@@ -88,7 +92,7 @@ BEGIN
 	BEGIN
 		WITH ins AS (
 			INSERT INTO amp.events
-			SELECT * FROM amp.event_rows(p_org, items) r
+			SELECT * FROM amp.event_rows(p_org, items, xact) r
 			ORDER BY r.id
 			RETURNING *
 		)
@@ -106,7 +110,7 @@ BEGIN
 		IF bad IS NULL THEN
 			WITH ins AS (
 				INSERT INTO amp.events
-				SELECT * FROM amp.event_rows(p_org, items) r
+				SELECT * FROM amp.event_rows(p_org, items, xact) r
 				ORDER BY r.id
 				ON CONFLICT (org_id, id) DO NOTHING
 				RETURNING *

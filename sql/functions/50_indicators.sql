@@ -76,11 +76,12 @@ $$;
 -- The mastery tallies kept for windows starting in [p_lo, p_hi).
 CREATE OR REPLACE FUNCTION amp.read_memos(p_org text, p_zone text,
     p_lo date, p_hi date, p_channel text, p_campaign text)
-RETURNS TABLE (day_from date, day_to date, stamp text, doc jsonb)
+RETURNS TABLE (day_from date, day_to date, stamp text, doc jsonb,
+    snap pg_snapshot)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN QUERY
-	SELECT k.day_from, k.day_to, k.stamp, k.doc
+	SELECT k.day_from, k.day_to, k.stamp, k.doc, k.snap
 	FROM amp.mastery_memo k
 	WHERE k.org_id = p_org AND k.zone = p_zone AND k.day_from >= p_lo
 	    AND k.day_from < p_hi AND k.channel = coalesce(p_channel, '')
@@ -118,15 +119,24 @@ END
 $$;
 
 -- The mastery tallies of windows [p_from[i], p_to[i]) of local days
--- (zone p_zone), computed from the window's events (what is not kept),
--- one window after another. With a budget (ms), it stops before a window
--- once the statement has run that long, having done at least one: the
--- caller keeps what was done and is asked again. Custom plans: a window's
--- bounds and filters decide which index fits (time or campaign).
+-- (zone p_zone), one window after another, each with the snapshot it is
+-- exact in (the caller's: the function is STABLE).
+--
+-- A window with a base (p_base[i], kept in snapshot p_snap[i], of the
+-- current rollup generation, so no event of it has gone since) is brought
+-- up to date: the members with an event of the window stored by a
+-- transaction that snapshot did not see are counted again, with and
+-- without such events, and the difference goes to the base. A window
+-- without one counts every member (no event is "seen", the base is 0).
+--
+-- With a budget (ms), it stops before a window once the statement has
+-- run that long, having done at least one: the caller keeps what was done
+-- and is asked again. Custom plans: a window's bounds and filters decide
+-- which index fits (time, campaign, or member and transaction).
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
-    p_to date[], p_zone text, p_channel text, p_campaign text,
-    p_budget_ms int)
-RETURNS TABLE (day_from date, day_to date, doc jsonb)
+    p_to date[], p_base jsonb[], p_snap pg_snapshot[], p_zone text,
+    p_channel text, p_campaign text, p_budget_ms int)
+RETURNS TABLE (day_from date, day_to date, doc jsonb, snap pg_snapshot)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	f date;
@@ -134,6 +144,9 @@ DECLARE
 	s timestamptz;
 	m timestamptz;
 	e timestamptz;
+	base jsonb;
+	since pg_snapshot;
+	touched text[];
 BEGIN
 	FOR i IN 1 .. coalesce(cardinality(p_from), 0) LOOP
 		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
@@ -142,47 +155,99 @@ BEGIN
 		END IF;
 		f := p_from[i];
 		t := p_to[i];
+		base := coalesce(p_base[i], '{}');
+		since := CASE WHEN p_base[i] IS NOT NULL THEN p_snap[i] END;
 		-- The halves split at local day from + floor(days / 2).
 		s := amp.day_start(f, p_zone);
 		m := amp.day_start(f + (t - f) / 2, p_zone);
 		e := amp.day_start(t, p_zone);
+		IF since IS NOT NULL THEN
+			-- The members with an event of the window since: a
+			-- statement of its own, so each of the two has one
+			-- table and one obvious index (on xact, then the
+			-- member index), whatever the org's statistics say.
+			SELECT array_agg(DISTINCT z.member) INTO touched
+			FROM amp.events z
+			WHERE z.org_id = p_org
+			    AND z.xact >= pg_snapshot_xmin(since)::text::bigint
+			    AND NOT pg_visible_in_snapshot(z.xact::text::xid8,
+				since)
+			    AND z.occurred_at >= s AND z.occurred_at < e
+			    AND (p_channel IS NULL OR z.channel = p_channel)
+			    AND (p_campaign IS NULL
+				OR z.campaign = p_campaign);
+			touched := coalesce(touched, '{}');
+		END IF;
 		-- "More than 0.05" with a 1e-9 allowance: signal sums are
 		-- float sums taken in no fixed order, and a growth of exactly
 		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
 		-- because 0.55 - 0.5 comes out as 0.05000000000000004.
 		RETURN QUERY
-		SELECT f, t, jsonb_build_object(
-		    'quality_members', count(*) FILTER (WHERE n1 >= 2
-			AND n2 >= 2),
-		    'quality_improved', count(*) FILTER (WHERE n1 >= 2
-			AND n2 >= 2 AND s2 / n2 - s1 / n1 > 0.05 + 1e-9),
-		    'ladder_members', count(*) FILTER (WHERE e1 >= 1
-			AND e2 >= 1),
-		    'ladder_climbed', count(*) FILTER (WHERE e1 >= 1
-			AND e2 >= 1 AND d2 > d1))
-		FROM (
-			SELECT x.member,
-			    count(*) FILTER (WHERE x.occurred_at < m) AS e1,
-			    count(*) FILTER (WHERE x.occurred_at >= m) AS e2,
-			    count(amp.signal(x.quality, x.level))
-				FILTER (WHERE x.occurred_at < m) AS n1,
-			    count(amp.signal(x.quality, x.level))
-				FILTER (WHERE x.occurred_at >= m) AS n2,
-			    sum(amp.signal(x.quality, x.level))
-				FILTER (WHERE x.occurred_at < m) AS s1,
-			    sum(amp.signal(x.quality, x.level))
-				FILTER (WHERE x.occurred_at >= m) AS s2,
-			    max(amp.depth(x.kind))
-				FILTER (WHERE x.occurred_at < m) AS d1,
-			    max(amp.depth(x.kind))
-				FILTER (WHERE x.occurred_at >= m) AS d2
-			FROM amp.events x
-			WHERE x.org_id = p_org AND x.occurred_at >= s
-			    AND x.occurred_at < e
-			    AND (p_channel IS NULL OR x.channel = p_channel)
-			    AND (p_campaign IS NULL OR x.campaign = p_campaign)
+		WITH per AS (
+			SELECT
+			    count(*) FILTER (WHERE x.h1) AS e1,
+			    count(*) FILTER (WHERE NOT x.h1) AS e2,
+			    count(x.sig) FILTER (WHERE x.h1) AS n1,
+			    count(x.sig) FILTER (WHERE NOT x.h1) AS n2,
+			    sum(x.sig) FILTER (WHERE x.h1) AS s1,
+			    sum(x.sig) FILTER (WHERE NOT x.h1) AS s2,
+			    max(x.depth) FILTER (WHERE x.h1) AS d1,
+			    max(x.depth) FILTER (WHERE NOT x.h1) AS d2,
+			    -- The same, of the events the base saw.
+			    count(*) FILTER (WHERE x.h1 AND x.seen) AS o_e1,
+			    count(*) FILTER (WHERE NOT x.h1 AND x.seen) AS o_e2,
+			    count(x.sig) FILTER (WHERE x.h1 AND x.seen) AS o_n1,
+			    count(x.sig) FILTER (WHERE NOT x.h1 AND x.seen)
+				AS o_n2,
+			    sum(x.sig) FILTER (WHERE x.h1 AND x.seen) AS o_s1,
+			    sum(x.sig) FILTER (WHERE NOT x.h1 AND x.seen) AS o_s2,
+			    max(x.depth) FILTER (WHERE x.h1 AND x.seen) AS o_d1,
+			    max(x.depth) FILTER (WHERE NOT x.h1 AND x.seen)
+				AS o_d2
+			FROM (SELECT y.member, y.occurred_at < m AS h1,
+				amp.signal(y.quality, y.level) AS sig,
+				amp.depth(y.kind) AS depth,
+				since IS NOT NULL AND (y.xact IS NULL
+				    OR pg_visible_in_snapshot(y.xact::text::xid8,
+					since)) AS seen
+			    FROM amp.events y
+			    WHERE y.org_id = p_org AND y.occurred_at >= s
+				AND y.occurred_at < e
+				AND (p_channel IS NULL OR y.channel = p_channel)
+				AND (p_campaign IS NULL
+				    OR y.campaign = p_campaign)
+				AND (since IS NULL
+				    OR y.member = ANY (touched))) x
 			GROUP BY x.member
-		) per;
+		), counted AS (
+			SELECT
+			    count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2)
+			    - count(*) FILTER (WHERE o_n1 >= 2 AND o_n2 >= 2)
+				AS quality_members,
+			    count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2
+				AND s2 / n2 - s1 / n1 > 0.05 + 1e-9)
+			    - count(*) FILTER (WHERE o_n1 >= 2 AND o_n2 >= 2
+				AND o_s2 / o_n2 - o_s1 / o_n1 > 0.05 + 1e-9)
+				AS quality_improved,
+			    count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1)
+			    - count(*) FILTER (WHERE o_e1 >= 1 AND o_e2 >= 1)
+				AS ladder_members,
+			    count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
+				AND d2 > d1)
+			    - count(*) FILTER (WHERE o_e1 >= 1 AND o_e2 >= 1
+				AND o_d2 > o_d1) AS ladder_climbed
+			FROM per
+		)
+		SELECT f, t, jsonb_build_object(
+		    'quality_members', coalesce((base->>'quality_members')::int,
+			0) + c.quality_members,
+		    'quality_improved', coalesce((base->>'quality_improved')::int,
+			0) + c.quality_improved,
+		    'ladder_members', coalesce((base->>'ladder_members')::int,
+			0) + c.ladder_members,
+		    'ladder_climbed', coalesce((base->>'ladder_climbed')::int,
+			0) + c.ladder_climbed), pg_current_snapshot()
+		FROM counted c;
 	END LOOP;
 END
 $$;
@@ -243,17 +308,30 @@ BEGIN
 		GROUP BY win.i, gen.gen
 	), mastery AS (
 		-- A window of one day has no halves, and no mastery to keep.
-		SELECT win.i, win.f, win.t, c.stamp, k.doc AS kept,
+		-- What was kept of the same generation is a base to bring up
+		-- to date, unless the window has more than doubled since
+		-- (then counting every member costs less).
+		SELECT win.i, win.f, win.t, c.stamp,
+		    CASE WHEN k.stamp = c.stamp THEN k.doc END AS kept,
+		    CASE WHEN k.snap IS NOT NULL
+			AND split_part(k.stamp, ':', 1) = split_part(c.stamp,
+			    ':', 1)
+			AND split_part(c.stamp, ':', 2)::bigint
+			    <= 2 * split_part(k.stamp, ':', 2)::bigint
+			THEN k.doc END AS base, k.snap,
 		    win.f + (win.t - win.f) / 2 > win.f AS halves
 		FROM win
 		JOIN counts c ON c.i = win.i
 		LEFT JOIN amp.read_memos(p_org, p_zone, lo, hi, p_channel,
 		    p_campaign) k ON k.day_from = win.f AND k.day_to = win.t
-		    AND k.stamp = c.stamp
+	), todo AS MATERIALIZED (
+		SELECT * FROM mastery WHERE halves AND kept IS NULL
 	), cold AS (
 		SELECT * FROM amp.read_mastery(p_org,
-		    ARRAY(SELECT f FROM mastery WHERE halves AND kept IS NULL),
-		    ARRAY(SELECT t FROM mastery WHERE halves AND kept IS NULL),
+		    ARRAY(SELECT f FROM todo ORDER BY i),
+		    ARRAY(SELECT t FROM todo ORDER BY i),
+		    ARRAY(SELECT base FROM todo ORDER BY i),
+		    ARRAY(SELECT snap FROM todo ORDER BY i),
 		    p_zone, p_channel, p_campaign, p_budget_ms)
 	), kpi_days AS (
 		SELECT wd.i, x.metric, sum(x.actual) AS actual, sum(x.n) AS n
@@ -282,7 +360,7 @@ BEGIN
 		    'ladder_climbed', 0)),
 	    'kpis', kp.doc) ORDER BY win.i), '[]'),
 	    jsonb_agg(jsonb_build_object('f', win.f, 't', win.t,
-		'stamp', ms.stamp, 'doc', cold.doc))
+		'stamp', ms.stamp, 'doc', cold.doc, 'snap', cold.snap))
 		FILTER (WHERE cold.doc IS NOT NULL),
 	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
 		AND cold.doc IS NULL)
@@ -297,15 +375,15 @@ BEGIN
 		-- older stamp written over a newer one costs a recomputation,
 		-- never a wrong answer.
 		INSERT INTO amp.mastery_memo AS o (org_id, zone, day_from,
-		    day_to, channel, campaign, stamp, doc)
+		    day_to, channel, campaign, stamp, doc, snap)
 		SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date,
 		    coalesce(p_channel, ''), coalesce(p_campaign, ''),
-		    x->>'stamp', x->'doc'
+		    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot
 		FROM jsonb_array_elements(fresh) x
 		ORDER BY 3, 4
 		ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
 		DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
-		    made_at = excluded.made_at;
+		    snap = excluded.snap, made_at = excluded.made_at;
 		-- What was not asked for again in a day goes; rows another
 		-- transaction holds are left for the next time (waiting for
 		-- them could deadlock with its own keeping).
