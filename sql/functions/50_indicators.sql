@@ -118,35 +118,130 @@ BEGIN
 END
 $$;
 
--- The mastery tallies of windows [p_from[i], p_to[i]) of local days
--- (zone p_zone), one window after another, each with the snapshot it is
--- exact in (the caller's: the function is STABLE).
+-- A member's part in a window's mastery, from its tallies: {quality
+-- members, quality improved, ladder members, ladder climbed}, each 0 or 1.
+-- "More than 0.05" with a 1e-9 allowance: signal sums are float sums
+-- taken in no fixed order, and a growth of exactly 0.05 (levels 3,3,3,3,4
+-- after 3,3,3,3,3) must not count because 0.55 - 0.5 comes out as
+-- 0.05000000000000004.
+CREATE OR REPLACE FUNCTION amp.mastery_of(t amp.tally) RETURNS int[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT ARRAY[(q)::int,
+	    (q AND t.s2 / t.n2 - t.s1 / t.n1 > 0.05 + 1e-9)::int,
+	    (l)::int, (l AND t.d2 > t.d1)::int]
+	FROM (SELECT t.n1 >= 2 AND t.n2 >= 2 AS q,
+	    t.e1 >= 1 AND t.e2 >= 1 AS l) x
+$$;
+
+-- Tallies of the same member added: those kept and those of its events
+-- since (tallies only grow while the rollup generation holds).
+CREATE OR REPLACE FUNCTION amp.tally_add(a amp.tally, b amp.tally)
+RETURNS amp.tally
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT ROW(a.member, a.e1 + b.e1, a.e2 + b.e2, a.n1 + b.n1,
+	    a.n2 + b.n2, a.s1 + b.s1, a.s2 + b.s2, greatest(a.d1, b.d1),
+	    greatest(a.d2, b.d2))::amp.tally
+$$;
+
+-- Per member, the tallies of a window's events (local days from s to e,
+-- halves split at m, the filters): "now" of every event, and "seen" of
+-- those snapshot p_since saw. p_fresh: only the events p_since did not
+-- see (found by xact: events since, migration 012). p_members: only
+-- theirs (by the member index). Custom plans: each use has its index.
+CREATE OR REPLACE FUNCTION amp.read_tallies(p_org text, p_s timestamptz,
+    p_m timestamptz, p_e timestamptz, p_channel text, p_campaign text,
+    p_since pg_snapshot, p_fresh boolean, p_members text[])
+RETURNS TABLE (seen amp.tally, now amp.tally)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+	RETURN QUERY
+	SELECT ROW(x.member,
+	    count(*) FILTER (WHERE x.h1 AND x.seen),
+	    count(*) FILTER (WHERE NOT x.h1 AND x.seen),
+	    count(x.sig) FILTER (WHERE x.h1 AND x.seen),
+	    count(x.sig) FILTER (WHERE NOT x.h1 AND x.seen),
+	    coalesce(sum(x.sig) FILTER (WHERE x.h1 AND x.seen), 0),
+	    coalesce(sum(x.sig) FILTER (WHERE NOT x.h1 AND x.seen), 0),
+	    max(x.depth) FILTER (WHERE x.h1 AND x.seen),
+	    max(x.depth) FILTER (WHERE NOT x.h1 AND x.seen))::amp.tally,
+	    ROW(x.member,
+	    count(*) FILTER (WHERE x.h1),
+	    count(*) FILTER (WHERE NOT x.h1),
+	    count(x.sig) FILTER (WHERE x.h1),
+	    count(x.sig) FILTER (WHERE NOT x.h1),
+	    coalesce(sum(x.sig) FILTER (WHERE x.h1), 0),
+	    coalesce(sum(x.sig) FILTER (WHERE NOT x.h1), 0),
+	    max(x.depth) FILTER (WHERE x.h1),
+	    max(x.depth) FILTER (WHERE NOT x.h1))::amp.tally
+	FROM (SELECT y.member, y.occurred_at < p_m AS h1,
+		amp.signal(y.quality, y.level) AS sig,
+		amp.depth(y.kind) AS depth,
+		p_since IS NOT NULL AND NOT p_fresh AND (y.xact IS NULL
+		    OR pg_visible_in_snapshot(y.xact::text::xid8, p_since))
+		    AS seen
+	    FROM amp.events y
+	    WHERE y.org_id = p_org AND y.occurred_at >= p_s
+		AND y.occurred_at < p_e
+		AND (p_channel IS NULL OR y.channel = p_channel)
+		AND (p_campaign IS NULL OR y.campaign = p_campaign)
+		AND (NOT p_fresh OR (y.xact
+		    >= pg_snapshot_xmin(p_since)::text::bigint
+		    AND NOT pg_visible_in_snapshot(y.xact::text::xid8,
+			p_since)))
+		AND (p_members IS NULL OR y.member = ANY (p_members))) x
+	GROUP BY x.member;
+END
+$$;
+
+-- A window's members kept with its mastery (amp.mastery_members).
+CREATE OR REPLACE FUNCTION amp.read_kept_members(p_org text, p_zone text,
+    p_from date, p_to date, p_channel text, p_campaign text,
+    p_members text[])
+RETURNS SETOF amp.tally
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
+	SELECT (k.t).*
+	FROM amp.mastery_members k
+	WHERE k.org_id = p_org AND k.zone = p_zone AND k.day_from = p_from
+	    AND k.day_to = p_to AND k.channel = coalesce(p_channel, '')
+	    AND k.campaign = coalesce(p_campaign, '')
+	    AND k.member = ANY (p_members);
+END
+$$;
+
+-- The mastery of windows [p_from[i], p_to[i]) of local days (zone
+-- p_zone), one window after another, each with the snapshot it is exact
+-- in (the caller's: the function is STABLE) and the tallies of the
+-- members it counted (to keep; none when it counted every member of a
+-- window of more than 20 000).
 --
 -- A window with a base (p_base[i], kept in snapshot p_snap[i], of the
 -- current rollup generation, so no event of it has gone since) is brought
--- up to date: the members with an event of the window stored by a
--- transaction that snapshot did not see are counted again, with and
--- without such events, and the difference goes to the base. A window
--- without one counts every member (no event is "seen", the base is 0).
+-- up to date: each member with an event the base's snapshot did not see
+-- counts again, by its kept tallies plus those of its events since, or,
+-- with none kept, from its events; the difference goes to the base. A
+-- window without a base counts every member.
 --
 -- With a budget (ms), it stops before a window once the statement has
 -- run that long, having done at least one: the caller keeps what was done
--- and is asked again. Custom plans: a window's bounds and filters decide
--- which index fits (time, campaign, or member and transaction).
+-- and is asked again.
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
     p_to date[], p_base jsonb[], p_snap pg_snapshot[], p_zone text,
     p_channel text, p_campaign text, p_budget_ms int)
-RETURNS TABLE (day_from date, day_to date, doc jsonb, snap pg_snapshot)
-LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+RETURNS TABLE (day_from date, day_to date, doc jsonb, snap pg_snapshot,
+    members amp.tally[])
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	f date;
 	t date;
 	s timestamptz;
 	m timestamptz;
 	e timestamptz;
-	base jsonb;
 	since pg_snapshot;
-	touched text[];
+	d int[];
+	fresh amp.tally[];
+	kept amp.tally[];
 BEGIN
 	FOR i IN 1 .. coalesce(cardinality(p_from), 0) LOOP
 		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
@@ -155,100 +250,143 @@ BEGIN
 		END IF;
 		f := p_from[i];
 		t := p_to[i];
-		base := coalesce(p_base[i], '{}');
 		since := CASE WHEN p_base[i] IS NOT NULL THEN p_snap[i] END;
 		-- The halves split at local day from + floor(days / 2).
 		s := amp.day_start(f, p_zone);
 		m := amp.day_start(f + (t - f) / 2, p_zone);
 		e := amp.day_start(t, p_zone);
-		IF since IS NOT NULL THEN
-			-- The members with an event of the window since: a
-			-- statement of its own, so each of the two has one
-			-- table and one obvious index (on xact, then the
-			-- member index), whatever the org's statistics say.
-			SELECT array_agg(DISTINCT z.member) INTO touched
-			FROM amp.events z
-			WHERE z.org_id = p_org
-			    AND z.xact >= pg_snapshot_xmin(since)::text::bigint
-			    AND NOT pg_visible_in_snapshot(z.xact::text::xid8,
-				since)
-			    AND z.occurred_at >= s AND z.occurred_at < e
-			    AND (p_channel IS NULL OR z.channel = p_channel)
-			    AND (p_campaign IS NULL
-				OR z.campaign = p_campaign);
-			touched := coalesce(touched, '{}');
+		IF since IS NULL THEN
+			SELECT ARRAY[sum(x.c[1]), sum(x.c[2]), sum(x.c[3]),
+			    sum(x.c[4])], CASE WHEN count(*) <= 20000
+				THEN coalesce(array_agg(x.now), '{}') END
+			INTO d, members
+			FROM (SELECT r.now, amp.mastery_of(r.now) AS c
+			    FROM amp.read_tallies(p_org, s, m, e, p_channel,
+				p_campaign, NULL, false, NULL) r) x;
+		ELSE
+			-- One statement each: one table and one obvious
+			-- index each, whatever the org's statistics say.
+			fresh := ARRAY(SELECT r.now FROM amp.read_tallies(p_org,
+			    s, m, e, p_channel, p_campaign, since, true, NULL) r);
+			kept := ARRAY(SELECT k FROM amp.read_kept_members(p_org,
+			    p_zone, f, t, p_channel, p_campaign,
+			    ARRAY(SELECT (x).member FROM unnest(fresh) x)) k);
+			-- Each touched member's tallies before and now.
+			WITH before_now AS (
+				SELECT k AS before, amp.tally_add(k, x) AS now
+				FROM unnest(fresh) x
+				JOIN unnest(kept) k ON k.member = x.member
+				UNION ALL
+				SELECT r.seen, r.now
+				FROM amp.read_tallies(p_org, s, m, e, p_channel,
+				    p_campaign, since, false, ARRAY(
+					SELECT (x).member FROM unnest(fresh) x
+					EXCEPT
+					SELECT (k).member FROM unnest(kept) k)) r
+				WHERE cardinality(fresh) > cardinality(kept)
+			), diff AS (
+				SELECT b.now, amp.mastery_of(b.now) AS c1,
+				    amp.mastery_of(b.before) AS c0
+				FROM before_now b
+			)
+			SELECT ARRAY[sum(c1[1] - c0[1]), sum(c1[2] - c0[2]),
+			    sum(c1[3] - c0[3]), sum(c1[4] - c0[4])],
+			    coalesce(array_agg(diff.now), '{}')
+			INTO d, members
+			FROM diff;
+			d := ARRAY[(p_base[i]->>'quality_members')::int
+			    + coalesce(d[1], 0),
+			    (p_base[i]->>'quality_improved')::int
+			    + coalesce(d[2], 0),
+			    (p_base[i]->>'ladder_members')::int
+			    + coalesce(d[3], 0),
+			    (p_base[i]->>'ladder_climbed')::int
+			    + coalesce(d[4], 0)];
 		END IF;
-		-- "More than 0.05" with a 1e-9 allowance: signal sums are
-		-- float sums taken in no fixed order, and a growth of exactly
-		-- 0.05 (levels 3,3,3,3,4 after 3,3,3,3,3) must not count
-		-- because 0.55 - 0.5 comes out as 0.05000000000000004.
-		RETURN QUERY
-		WITH per AS (
-			SELECT
-			    count(*) FILTER (WHERE x.h1) AS e1,
-			    count(*) FILTER (WHERE NOT x.h1) AS e2,
-			    count(x.sig) FILTER (WHERE x.h1) AS n1,
-			    count(x.sig) FILTER (WHERE NOT x.h1) AS n2,
-			    sum(x.sig) FILTER (WHERE x.h1) AS s1,
-			    sum(x.sig) FILTER (WHERE NOT x.h1) AS s2,
-			    max(x.depth) FILTER (WHERE x.h1) AS d1,
-			    max(x.depth) FILTER (WHERE NOT x.h1) AS d2,
-			    -- The same, of the events the base saw.
-			    count(*) FILTER (WHERE x.h1 AND x.seen) AS o_e1,
-			    count(*) FILTER (WHERE NOT x.h1 AND x.seen) AS o_e2,
-			    count(x.sig) FILTER (WHERE x.h1 AND x.seen) AS o_n1,
-			    count(x.sig) FILTER (WHERE NOT x.h1 AND x.seen)
-				AS o_n2,
-			    sum(x.sig) FILTER (WHERE x.h1 AND x.seen) AS o_s1,
-			    sum(x.sig) FILTER (WHERE NOT x.h1 AND x.seen) AS o_s2,
-			    max(x.depth) FILTER (WHERE x.h1 AND x.seen) AS o_d1,
-			    max(x.depth) FILTER (WHERE NOT x.h1 AND x.seen)
-				AS o_d2
-			FROM (SELECT y.member, y.occurred_at < m AS h1,
-				amp.signal(y.quality, y.level) AS sig,
-				amp.depth(y.kind) AS depth,
-				since IS NOT NULL AND (y.xact IS NULL
-				    OR pg_visible_in_snapshot(y.xact::text::xid8,
-					since)) AS seen
-			    FROM amp.events y
-			    WHERE y.org_id = p_org AND y.occurred_at >= s
-				AND y.occurred_at < e
-				AND (p_channel IS NULL OR y.channel = p_channel)
-				AND (p_campaign IS NULL
-				    OR y.campaign = p_campaign)
-				AND (since IS NULL
-				    OR y.member = ANY (touched))) x
-			GROUP BY x.member
-		), counted AS (
-			SELECT
-			    count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2)
-			    - count(*) FILTER (WHERE o_n1 >= 2 AND o_n2 >= 2)
-				AS quality_members,
-			    count(*) FILTER (WHERE n1 >= 2 AND n2 >= 2
-				AND s2 / n2 - s1 / n1 > 0.05 + 1e-9)
-			    - count(*) FILTER (WHERE o_n1 >= 2 AND o_n2 >= 2
-				AND o_s2 / o_n2 - o_s1 / o_n1 > 0.05 + 1e-9)
-				AS quality_improved,
-			    count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1)
-			    - count(*) FILTER (WHERE o_e1 >= 1 AND o_e2 >= 1)
-				AS ladder_members,
-			    count(*) FILTER (WHERE e1 >= 1 AND e2 >= 1
-				AND d2 > d1)
-			    - count(*) FILTER (WHERE o_e1 >= 1 AND o_e2 >= 1
-				AND o_d2 > o_d1) AS ladder_climbed
-			FROM per
-		)
-		SELECT f, t, jsonb_build_object(
-		    'quality_members', coalesce((base->>'quality_members')::int,
-			0) + c.quality_members,
-		    'quality_improved', coalesce((base->>'quality_improved')::int,
-			0) + c.quality_improved,
-		    'ladder_members', coalesce((base->>'ladder_members')::int,
-			0) + c.ladder_members,
-		    'ladder_climbed', coalesce((base->>'ladder_climbed')::int,
-			0) + c.ladder_climbed), pg_current_snapshot()
-		FROM counted c;
+		day_from := f;
+		day_to := t;
+		doc := jsonb_build_object('quality_members', coalesce(d[1], 0),
+		    'quality_improved', coalesce(d[2], 0),
+		    'ladder_members', coalesce(d[3], 0),
+		    'ladder_climbed', coalesce(d[4], 0));
+		snap := pg_current_snapshot();
+		RETURN NEXT;
 	END LOOP;
+END
+$$;
+
+-- Keeps what amp.windows_data computed (p_fresh: per window its bounds,
+-- stamp, mastery, snapshot, the snapshot of the base it was brought up to
+-- date from, and whether p_tallies has its members' tallies). The kept
+-- rows are locked in key order first (concurrent readers cannot
+-- deadlock), then written: a window counted whole replaces what was kept
+-- (its members' rows go, then those it counted are kept); one brought up
+-- to date is written only over the base it started from, else another
+-- reader has moved it on since and its rows are not ours to change. A
+-- window's rows always hold for its snapshot. What was not asked for
+-- again in a day goes; rows another transaction holds are left for the
+-- next time (waiting for them could deadlock with its own keeping).
+CREATE OR REPLACE FUNCTION amp.keep_mastery(p_org text, p_zone text,
+    p_channel text, p_campaign text, p_fresh jsonb,
+    p_tallies amp.mastery_members[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	ch text := coalesce(p_channel, '');
+	ca text := coalesce(p_campaign, '');
+	-- Windows as 'from/to': all of them, those counted whole, those to
+	-- write; and 'from/to snapshot' of those kept now.
+	keys text[] := ARRAY(SELECT (x->>'f')::date || '/' || (x->>'t')::date
+	    FROM jsonb_array_elements(p_fresh) x);
+	whole text[] := ARRAY(SELECT (x->>'f')::date || '/' || (x->>'t')::date
+	    FROM jsonb_array_elements(p_fresh) x WHERE x->>'base' IS NULL);
+	ok text[];
+	held text[];
+BEGIN
+	PERFORM 1 FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
+	    AND o.campaign = ca AND o.day_from || '/' || o.day_to = ANY (keys)
+	ORDER BY o.day_from, o.day_to
+	FOR UPDATE;
+	held := ARRAY(SELECT o.day_from || '/' || o.day_to || ' ' || o.snap::text
+	    FROM amp.mastery_memo o
+	    WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
+		AND o.campaign = ca
+		AND o.day_from || '/' || o.day_to = ANY (keys));
+	SELECT array_agg(w.k) INTO ok
+	FROM (SELECT (x->>'f')::date || '/' || (x->>'t')::date AS k,
+		x->>'base' AS base FROM jsonb_array_elements(p_fresh) x) w
+	WHERE w.base IS NULL OR w.k || ' ' || w.base = ANY (held);
+	IF ok IS NULL THEN
+		RETURN;
+	END IF;
+	INSERT INTO amp.mastery_memo AS o (org_id, zone, day_from, day_to,
+	    channel, campaign, stamp, doc, snap)
+	SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date, ch, ca,
+	    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot
+	FROM jsonb_array_elements(p_fresh) x
+	WHERE (x->>'f')::date || '/' || (x->>'t')::date = ANY (ok)
+	ORDER BY 3, 4
+	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
+	DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
+	    snap = excluded.snap, made_at = excluded.made_at;
+	DELETE FROM amp.mastery_members k
+	WHERE k.org_id = p_org AND k.zone = p_zone AND k.channel = ch
+	    AND k.campaign = ca AND k.day_from || '/' || k.day_to = ANY (ok)
+	    AND k.day_from || '/' || k.day_to = ANY (whole);
+	INSERT INTO amp.mastery_members AS k
+	SELECT y.* FROM unnest(p_tallies) y
+	WHERE y.day_from || '/' || y.day_to = ANY (ok)
+	ORDER BY y.day_from, y.day_to, y.member
+	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign, member)
+	DO UPDATE SET t = excluded.t;
+	DELETE FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to,
+	    o.channel, o.campaign) IN (SELECT k.zone, k.day_from,
+		k.day_to, k.channel, k.campaign FROM amp.mastery_memo k
+		WHERE k.org_id = p_org
+		    AND k.made_at < now() - interval '1 day'
+		FOR UPDATE SKIP LOCKED);
 END
 $$;
 
@@ -269,6 +407,7 @@ DECLARE
 	hi date;
 	answer jsonb;
 	fresh jsonb;
+	tallies amp.mastery_members[];
 	short bigint;
 BEGIN
 	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
@@ -326,7 +465,7 @@ BEGIN
 		    p_campaign) k ON k.day_from = win.f AND k.day_to = win.t
 	), todo AS MATERIALIZED (
 		SELECT * FROM mastery WHERE halves AND kept IS NULL
-	), cold AS (
+	), cold AS MATERIALIZED (
 		SELECT * FROM amp.read_mastery(p_org,
 		    ARRAY(SELECT f FROM todo ORDER BY i),
 		    ARRAY(SELECT t FROM todo ORDER BY i),
@@ -360,40 +499,25 @@ BEGIN
 		    'ladder_climbed', 0)),
 	    'kpis', kp.doc) ORDER BY win.i), '[]'),
 	    jsonb_agg(jsonb_build_object('f', win.f, 't', win.t,
-		'stamp', ms.stamp, 'doc', cold.doc, 'snap', cold.snap))
+		'stamp', ms.stamp, 'doc', cold.doc, 'snap', cold.snap,
+		'base', CASE WHEN ms.base IS NOT NULL THEN ms.snap END,
+		'members', cold.members IS NOT NULL))
 		FILTER (WHERE cold.doc IS NOT NULL),
 	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
-		AND cold.doc IS NULL)
-	INTO answer, fresh, short
+		AND cold.doc IS NULL),
+	    (SELECT array_agg(ROW(p_org, p_zone, c.day_from, c.day_to,
+		coalesce(p_channel, ''), coalesce(p_campaign, ''), u.member,
+		u)::amp.mastery_members)
+		FROM cold c, unnest(c.members) u)
+	INTO answer, fresh, short, tallies
 	FROM win
 	JOIN counts c ON c.i = win.i
 	JOIN mastery ms ON ms.i = win.i
 	JOIN kpis kp ON kp.i = win.i
 	LEFT JOIN cold ON cold.day_from = win.f AND cold.day_to = win.t;
 	IF fresh IS NOT NULL THEN
-		-- Kept in key order (concurrent readers cannot deadlock); an
-		-- older stamp written over a newer one costs a recomputation,
-		-- never a wrong answer.
-		INSERT INTO amp.mastery_memo AS o (org_id, zone, day_from,
-		    day_to, channel, campaign, stamp, doc, snap)
-		SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date,
-		    coalesce(p_channel, ''), coalesce(p_campaign, ''),
-		    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot
-		FROM jsonb_array_elements(fresh) x
-		ORDER BY 3, 4
-		ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
-		DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
-		    snap = excluded.snap, made_at = excluded.made_at;
-		-- What was not asked for again in a day goes; rows another
-		-- transaction holds are left for the next time (waiting for
-		-- them could deadlock with its own keeping).
-		DELETE FROM amp.mastery_memo o
-		WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to,
-		    o.channel, o.campaign) IN (SELECT k.zone, k.day_from,
-			k.day_to, k.channel, k.campaign FROM amp.mastery_memo k
-			WHERE k.org_id = p_org
-			    AND k.made_at < now() - interval '1 day'
-			FOR UPDATE SKIP LOCKED);
+		PERFORM amp.keep_mastery(p_org, p_zone, p_channel, p_campaign,
+		    fresh, tallies);
 	END IF;
 	IF short > 0 THEN
 		RETURN NULL;
