@@ -315,10 +315,19 @@ BEGIN
 END
 $$;
 
+-- A window's key: immutable (Citus calls no other function of a column
+-- in a statement that writes), unlike a date's text, which depends on the
+-- session's DateStyle.
+CREATE OR REPLACE FUNCTION amp.window_key(p_from date, p_to date)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT (p_from - date '1970-01-01')::bigint * 65536 + (p_to - p_from)
+$$;
+
 -- Keeps what amp.windows_data computed (p_fresh: per window its bounds,
--- stamp, mastery, snapshot, the snapshot of the base it was brought up to
--- date from, and whether p_tallies has its members' tallies). The kept
--- rows are locked in key order first (concurrent readers cannot
+-- stamp, mastery, snapshot, and the snapshot of the base it was brought
+-- up to date from; p_tallies: the tallies of the members it counted). The
+-- kept rows are locked in key order first (concurrent readers cannot
 -- deadlock), then written: a window counted whole replaces what was kept
 -- (its members' rows go, then those it counted are kept); one brought up
 -- to date is written only over the base it started from, else another
@@ -334,29 +343,36 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	ch text := coalesce(p_channel, '');
 	ca text := coalesce(p_campaign, '');
-	-- Windows as 'from/to': all of them, those counted whole, those to
-	-- write; and 'from/to snapshot' of those kept now.
-	keys text[] := ARRAY(SELECT (x->>'f')::date || '/' || (x->>'t')::date
-	    FROM jsonb_array_elements(p_fresh) x);
-	whole text[] := ARRAY(SELECT (x->>'f')::date || '/' || (x->>'t')::date
-	    FROM jsonb_array_elements(p_fresh) x WHERE x->>'base' IS NULL);
-	ok text[];
-	held text[];
+	-- Every window's key, those counted whole, those to write; the
+	-- keys and snapshots of those kept now.
+	keys bigint[] := ARRAY(SELECT amp.window_key((x->>'f')::date,
+	    (x->>'t')::date) FROM jsonb_array_elements(p_fresh) x);
+	whole bigint[] := ARRAY(SELECT amp.window_key((x->>'f')::date,
+	    (x->>'t')::date) FROM jsonb_array_elements(p_fresh) x
+	    WHERE x->>'base' IS NULL);
+	ok bigint[];
+	held_keys bigint[];
+	held_snaps text[];
 BEGIN
 	PERFORM 1 FROM amp.mastery_memo o
 	WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
-	    AND o.campaign = ca AND o.day_from || '/' || o.day_to = ANY (keys)
+	    AND o.campaign = ca
+	    AND amp.window_key(o.day_from, o.day_to) = ANY (keys)
 	ORDER BY o.day_from, o.day_to
 	FOR UPDATE;
-	held := ARRAY(SELECT o.day_from || '/' || o.day_to || ' ' || o.snap::text
-	    FROM amp.mastery_memo o
-	    WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
-		AND o.campaign = ca
-		AND o.day_from || '/' || o.day_to = ANY (keys));
+	SELECT array_agg(amp.window_key(o.day_from, o.day_to)),
+	    array_agg(o.snap::text)
+	INTO held_keys, held_snaps
+	FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
+	    AND o.campaign = ca
+	    AND amp.window_key(o.day_from, o.day_to) = ANY (keys);
 	SELECT array_agg(w.k) INTO ok
-	FROM (SELECT (x->>'f')::date || '/' || (x->>'t')::date AS k,
+	FROM (SELECT amp.window_key((x->>'f')::date, (x->>'t')::date) AS k,
 		x->>'base' AS base FROM jsonb_array_elements(p_fresh) x) w
-	WHERE w.base IS NULL OR w.k || ' ' || w.base = ANY (held);
+	WHERE w.base IS NULL OR EXISTS (SELECT 1
+	    FROM unnest(held_keys, held_snaps) h(k, snap)
+	    WHERE h.k = w.k AND h.snap = w.base);
 	IF ok IS NULL THEN
 		RETURN;
 	END IF;
@@ -365,18 +381,19 @@ BEGIN
 	SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date, ch, ca,
 	    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot
 	FROM jsonb_array_elements(p_fresh) x
-	WHERE (x->>'f')::date || '/' || (x->>'t')::date = ANY (ok)
+	WHERE amp.window_key((x->>'f')::date, (x->>'t')::date) = ANY (ok)
 	ORDER BY 3, 4
 	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
 	DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
 	    snap = excluded.snap, made_at = excluded.made_at;
 	DELETE FROM amp.mastery_members k
 	WHERE k.org_id = p_org AND k.zone = p_zone AND k.channel = ch
-	    AND k.campaign = ca AND k.day_from || '/' || k.day_to = ANY (ok)
-	    AND k.day_from || '/' || k.day_to = ANY (whole);
+	    AND k.campaign = ca
+	    AND amp.window_key(k.day_from, k.day_to) = ANY (ok)
+	    AND amp.window_key(k.day_from, k.day_to) = ANY (whole);
 	INSERT INTO amp.mastery_members AS k
 	SELECT y.* FROM unnest(p_tallies) y
-	WHERE y.day_from || '/' || y.day_to = ANY (ok)
+	WHERE amp.window_key(y.day_from, y.day_to) = ANY (ok)
 	ORDER BY y.day_from, y.day_to, y.member
 	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign, member)
 	DO UPDATE SET t = excluded.t;
