@@ -364,22 +364,21 @@ def test_kept_mastery_is_brought_up_to_date_by_what_changed(service, spec, db):
         assert got == indicators(fresh, **window), round_
     assert got["mastery"]["quality_growth"]["denominator"] > 0, got
     assert got["mastery"]["ladder_climb"]["numerator"] > 0, got
-    # The members' tallies kept with the window are those of their events.
+    # The members' tallies kept with the window are those of their events
+    # (two statements: on Citus a query of a shard may not call a function
+    # that reads distributed tables).
     with db.cursor() as cur:
-        cur.execute("SELECT (k.t).*, r.now FROM amp.mastery_members k JOIN "
-                    "amp.read_tallies(%s, '2025-04-01', '2025-04-08', '2025-04-15', NULL, "
-                    "NULL, NULL, false, NULL) r ON (r.now).member = k.member "
-                    "WHERE k.org_id = %s AND k.day_from = '2025-04-01' "
-                    "AND k.day_to = '2025-04-15'", (org, org))
-        rows = cur.fetchall()
-    assert len(rows) == len({e["member"] for e in stored})
-    for row in rows:
-        kept = list(row[:9])
-        now = row[9].strip("()").split(",")
-        assert kept[0] == now[0]
-        assert kept[1:5] == [int(v) for v in now[1:5]], row
-        assert kept[5:7] == pytest.approx([float(v) for v in now[5:7]]), row
-        assert kept[7:9] == [int(v) if v else None for v in now[7:9]], row
+        cur.execute("SELECT (k.t).* FROM amp.mastery_members k WHERE k.org_id = %s "
+                    "AND k.day_from = '2025-04-01' AND k.day_to = '2025-04-15'", (org,))
+        kept = {row[0]: row for row in cur.fetchall()}
+        cur.execute("SELECT (r.now).* FROM amp.read_tallies(%s, '2025-04-01', '2025-04-08', "
+                    "'2025-04-15', NULL, NULL, NULL, false, NULL) r", (org,))
+        counted = {row[0]: row for row in cur.fetchall()}
+    assert kept.keys() == counted.keys() == {e["member"] for e in stored}
+    for member, row in kept.items():
+        want = counted[member]
+        assert row[:5] + row[7:] == want[:5] + want[7:], (row, want)
+        assert row[5:7] == pytest.approx(want[5:7]), (row, want)
 
 
 def test_a_series_whose_mastery_outlasts_the_budget_is_asked_again_and_exact(
