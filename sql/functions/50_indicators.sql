@@ -248,6 +248,9 @@ DECLARE
 	fresh amp.tally[];
 	kept amp.tally[];
 BEGIN
+	IF p_budget_ms < 0 THEN
+		RETURN;		-- amp.windows_data's first look: nothing computed
+	END IF;
 	FOR i IN 1 .. coalesce(cardinality(p_from), 0) LOOP
 		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
 		    - statement_timestamp() > p_budget_ms * interval '1 ms' THEN
@@ -424,6 +427,14 @@ $$;
 --
 -- p_budget_ms: see amp.read_mastery. When it stopped short, what it
 -- computed is kept and the answer is NULL: ask again.
+--
+-- A first look computes nothing. When a window's kept mastery does not
+-- hold, the kept rows of the windows are locked (key order) and the
+-- statement is run again, in a snapshot taken after the lock: readers of
+-- a window that ingestion keeps changing bring it up to date one after
+-- the other, each from where the last left it, instead of each from the
+-- same old base at once (the work of all but one of them lost, on a CPU
+-- ingestion needs).
 CREATE OR REPLACE FUNCTION amp.windows_data(p_org text, p_from date[],
     p_to date[], p_channel text, p_campaign text, p_zone text,
     p_budget_ms int DEFAULT NULL)
@@ -438,6 +449,7 @@ DECLARE
 	short bigint;
 BEGIN
 	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
+	FOR pass IN 1 .. 2 LOOP
 	WITH gen AS (
 		SELECT amp.read_generation(p_org) AS gen
 	), win AS (
@@ -498,7 +510,8 @@ BEGIN
 		    ARRAY(SELECT t FROM todo ORDER BY i),
 		    ARRAY(SELECT base FROM todo ORDER BY i),
 		    ARRAY(SELECT snap FROM todo ORDER BY i),
-		    p_zone, p_channel, p_campaign, p_budget_ms)
+		    p_zone, p_channel, p_campaign,
+		    CASE WHEN pass = 1 THEN -1 ELSE p_budget_ms END)
 	), kpi_days AS (
 		SELECT wd.i, x.metric, sum(x.actual) AS actual, sum(x.n) AS n
 		FROM win_days wd
@@ -542,6 +555,17 @@ BEGIN
 	JOIN mastery ms ON ms.i = win.i
 	JOIN kpis kp ON kp.i = win.i
 	LEFT JOIN cold ON cold.day_from = win.f AND cold.day_to = win.t;
+	EXIT WHEN short = 0 OR pass = 2;
+	PERFORM 1 FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND o.zone = p_zone
+	    AND o.day_from = ANY (p_from)
+	    AND o.channel = coalesce(p_channel, '')
+	    AND o.campaign = coalesce(p_campaign, '')
+	    AND amp.window_key(o.day_from, o.day_to) = ANY (ARRAY(
+		SELECT amp.window_key(w.f, w.t) FROM unnest(p_from, p_to) w(f, t)))
+	ORDER BY o.day_from, o.day_to
+	FOR UPDATE;
+	END LOOP;
 	IF fresh IS NOT NULL THEN
 		PERFORM amp.keep_mastery(p_org, p_zone, p_channel, p_campaign,
 		    fresh, tallies);
