@@ -146,8 +146,8 @@ def main():
             post_batch, [(os.path.join(a.batches, "%05d.json" % k), deadline)
                          for k in range(a.nbatches)], chunksize=1)
     t_posted = time.monotonic()
-    accepted = [sum(n for n in results if n is not None and n >= 0)]
-    bad = [sum(1 for n in results if n is not None and n < 0)]
+    accepted = sum(n for n in results if n is not None and n >= 0)
+    bad = sum(1 for n in results if n is not None and n < 0)
 
     phase[0] = "settle"
     t_settle0 = time.monotonic()
@@ -163,9 +163,9 @@ def main():
         t.join()
 
     figures = {
-        "accepted": accepted[0], "bad_posts": bad[0],
+        "accepted": accepted, "bad_posts": bad,
         "post_secs": round(t_posted - t_start, 2),
-        "eps": round(accepted[0] / (t_posted - t_start), 1),
+        "eps": round(accepted / (t_posted - t_start), 1),
         "quiet_n": len(reads["quiet"]), "quiet_p50": round(pct(reads["quiet"], 50), 1),
         "quiet_p95": round(quiet_p95, 1),
         "ingest_n": len(reads["ingest"]), "ingest_p50": round(pct(reads["ingest"], 50), 1),

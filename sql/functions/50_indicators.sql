@@ -339,8 +339,10 @@ $$;
 -- deadlock), then written: a window counted whole replaces what was kept
 -- (its members' rows go, then those it counted are kept); one brought up
 -- to date is written only over the base it started from, else another
--- reader has moved it on since and its rows are not ours to change. A
--- window's rows always hold for its snapshot. What was not asked for
+-- reader has moved it on since and its rows are not ours to change (the
+-- caller locks the kept rows before it computes, but a window first kept
+-- by another reader between that lock and its snapshot is not among
+-- them). A window's rows always hold for its snapshot. What was not asked for
 -- again in a day goes; rows another transaction holds are left for the
 -- next time (waiting for them could deadlock with its own keeping).
 CREATE OR REPLACE FUNCTION amp.keep_mastery(p_org text, p_zone text,
@@ -401,7 +403,6 @@ BEGIN
 		    AND k.day_from = ANY (ARRAY(SELECT (x->>'f')::date
 			FROM jsonb_array_elements(p_fresh) x))
 		    AND k.channel = ch AND k.campaign = ca
-		    AND amp.window_key(k.day_from, k.day_to) = ANY (ok)
 		    AND amp.window_key(k.day_from, k.day_to) = ANY (whole);
 	END IF;
 	INSERT INTO amp.mastery_members AS k
@@ -540,8 +541,7 @@ BEGIN
 	    'kpis', kp.doc) ORDER BY win.i), '[]'),
 	    jsonb_agg(jsonb_build_object('f', win.f, 't', win.t,
 		'stamp', ms.stamp, 'doc', cold.doc, 'snap', cold.snap,
-		'base', CASE WHEN ms.base IS NOT NULL THEN ms.snap END,
-		'members', cold.members IS NOT NULL))
+		'base', CASE WHEN ms.base IS NOT NULL THEN ms.snap END))
 		FILTER (WHERE cold.doc IS NOT NULL),
 	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
 		AND cold.doc IS NULL),
