@@ -68,6 +68,15 @@ struct api_op {
 	 */
 	json_t		*(*render)(const json_t *, int *);
 	bool		  offload;	/* render in a task thread: it can be long */
+	/*
+	 * Optional, with render: what of the response to keep for later
+	 * reads (pure: the SQL function's data and the response document
+	 * in, a JSON document or NULL out), and the statement keeping it
+	 * ($1 the org, $2 that document), run before the response is sent.
+	 * Should it fail, the next read only does the work again.
+	 */
+	json_t		*(*keep)(const json_t *, const json_t *);
+	const char	 *keep_sql;
 	/* Told of every answer, for metrics of the operation's own. */
 	void		(*answered)(struct http_request *, int);
 };

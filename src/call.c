@@ -6,7 +6,8 @@
  * budget (api.h) that answers 102 has kept part of its work; it is sent
  * again, on a connection of the same slot, until it answers for real or
  * the request's deadline passes (503, and the work kept serves the
- * retry).
+ * retry). What a renderer says to keep (api.h) is then sent through the
+ * same states, and the rendered answer goes out whatever that gives.
  */
 #include <sys/types.h>
 
@@ -45,6 +46,8 @@ static int	call_done(struct http_request *);
 static int	call_render(struct http_request *);
 static int	call_expired(struct http_request *);
 static void	call_problem(struct http_request *, struct api_call *);
+static int	call_rendered(struct http_request *, struct api_call *);
+static int	call_answer(struct http_request *, struct api_call *);
 
 static struct http_state	call_states[] = {
 	{ "CALL_SETUP", call_setup },
@@ -87,6 +90,8 @@ call_setup(struct http_request *req)
 	case 0:
 		return (HTTP_STATE_RETRY);	/* asleep until our turn */
 	case -1:
+		if (call->keeping)
+			return (call_answer(req, call));
 		metrics_db_unavailable();
 		api_problem(req, 503, "the service is busy; retry shortly",
 		    NULL, NULL);
@@ -110,15 +115,23 @@ call_query(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 	int		 lengths[API_PARAMS_MAX], formats[API_PARAMS_MAX];
-	int		 i;
+	const char	*keep[2];
+	const char	**params = (const char **)call->params;
+	int		 i, n = call->nparams;
 
-	for (i = 0; i < call->nparams; i++) {
-		lengths[i] = call->params[i] == NULL ? 0 :
-		    (int)strlen(call->params[i]);
+	if (call->keeping) {
+		keep[0] = call->params[0];	/* the org */
+		keep[1] = call->kept;
+		params = keep;
+		n = 2;
+	}
+	for (i = 0; i < n; i++) {
+		lengths[i] = params[i] == NULL ? 0 : (int)strlen(params[i]);
 		formats[i] = 0;
 	}
-	if (!kore_pgsql_query_param_fields(&call->sql, call->op->sql, 0,
-	    call->nparams, (const char **)call->params, lengths, formats)) {
+	if (!kore_pgsql_query_param_fields(&call->sql, call->keeping ?
+	    call->op->keep_sql : call->op->sql, 0, n, params, lengths,
+	    formats)) {
 		req->fsm_state = CALL_ERROR;
 		return (HTTP_STATE_CONTINUE);
 	}
@@ -198,6 +211,12 @@ call_error(struct http_request *req)
 	state = NULL;
 	if (call->sql.result != NULL)
 		state = PQresultErrorField(call->sql.result, PG_DIAG_SQLSTATE);
+	if (call->keeping) {
+		kore_log(LOG_NOTICE, "%s: not kept (%s): %s", call->route->name,
+		    state != NULL ? state : "no connection",
+		    call->sql.error != NULL ? call->sql.error : "");
+		return (call_answer(req, call));
+	}
 	if (state == NULL || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57", 2) == 0 || strncmp(state, "53", 2) == 0 ||
 	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
@@ -246,6 +265,10 @@ call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
+	if (call->keeping) {
+		pool_release(call);
+		return (call_answer(req, call));
+	}
 	if (call->status == 102 && call->op->budget) {
 		if (call->expired) {
 			req->fsm_state = CALL_EXPIRED;
@@ -283,7 +306,7 @@ call_done(struct http_request *req)
 		return (HTTP_STATE_COMPLETE);
 	}
 	if (render_start(req, call) == HTTP_STATE_COMPLETE)
-		return (HTTP_STATE_COMPLETE);
+		return (call_rendered(req, call));
 	req->fsm_state = CALL_RENDER;
 	return (HTTP_STATE_RETRY);
 }
@@ -291,7 +314,35 @@ call_done(struct http_request *req)
 static int
 call_render(struct http_request *req)
 {
-	return (render_wait(req, http_state_get(req)));
+	struct api_call	*call = http_state_get(req);
+
+	if (render_wait(req, call) == HTTP_STATE_RETRY)
+		return (HTTP_STATE_RETRY);
+	return (call_rendered(req, call));
+}
+
+/* Rendered: kept first when there is something to keep, then answered. */
+static int
+call_rendered(struct http_request *req, struct api_call *call)
+{
+	if (call->text == NULL) {
+		kore_log(LOG_ERR, "%s: rendering failed", call->route->name);
+		api_problem(req, 500, "the request could not be completed",
+		    NULL, NULL);
+		return (HTTP_STATE_COMPLETE);
+	}
+	if (call->kept == NULL || call->op->keep_sql == NULL)
+		return (call_answer(req, call));
+	call->keeping = 1;
+	req->fsm_state = CALL_SETUP;
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+call_answer(struct http_request *req, struct api_call *call)
+{
+	api_json(req, call->status, call->text, strlen(call->text));
+	return (HTTP_STATE_COMPLETE);
 }
 
 /* Past the deadline: the statement is cancelled, the slot given back. */
@@ -302,6 +353,8 @@ call_expired(struct http_request *req)
 
 	db_release(&call->sql);
 	pool_release(call);
+	if (call->keeping)
+		return (call_answer(req, call));
 	kore_log(LOG_NOTICE, "%s: deadline passed", call->route->name);
 	metrics_db_unavailable();
 	api_problem(req, 503, "the request could not be answered in time; "

@@ -31,6 +31,11 @@ struct api_call {
 	char			*body;
 	size_t			 body_len;
 	struct render_job	*job;
+	/* What the renderer answered (malloc'd; NULL: it failed) and what
+	 * of it to keep (api.h), which is then being kept (keeping). */
+	char			*text;
+	char			*kept;
+	int			 keeping;
 	/* Admission (pool.c): the org's key, which pool, the slot, the
 	 * deadline. */
 	uint64_t		 org;
@@ -55,7 +60,7 @@ int	call_start(struct http_request *);
 int	call_resume(struct http_request *);
 void	call_free(struct http_request *);
 
-/* render.c: answer through the op's renderer (maybe in a task thread). */
+/* render.c: render into call->text (maybe in a task thread). */
 int	render_start(struct http_request *, struct api_call *);
 int	render_wait(struct http_request *, struct api_call *);
 void	render_free(struct api_call *);

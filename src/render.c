@@ -1,7 +1,9 @@
 /*
  * Renderers: pure computations (src/core) on the data an SQL function
  * gathered. A renderer that may run long (bootstraps, belief tests) runs
- * in a Kore task thread so that the worker keeps serving meanwhile.
+ * in a Kore task thread so that the worker keeps serving meanwhile. What
+ * comes out, the response text and what of it to keep (api.h), goes to
+ * the call (call.c answers it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,26 +26,29 @@
 struct render_job {
 	struct kore_task	  task;		/* first: the job is the task */
 	json_t			*(*render)(const json_t *, int *);
+	json_t			*(*keep)(const json_t *, const json_t *);
 	char			 *input;
 	size_t			  input_len;
 	char			 *output;
+	char			 *kept;
 	int			  status;
 };
 
-static char	*render_text(json_t *(*)(const json_t *, int *), const char *,
-		    size_t, int *);
+static char	*render_text(struct render_job *);
 static int	render_entry(struct kore_task *);
-static void	render_respond(struct http_request *, struct api_call *,
-		    char *);
 
-/* The pure renderer: the SQL function's data in, response text out. */
+/*
+ * The pure renderer: the SQL function's data in, response text out, and
+ * the text of what to keep (job->kept) when the operation keeps any.
+ */
 static char *
-render_text(json_t *(*render)(const json_t *, int *), const char *in,
-    size_t len, int *status)
+render_text(struct render_job *job)
 {
-	json_t	*data, *doc;
+	json_t	*data, *doc, *keep;
 	char	*text, *wide;
 	size_t	 wide_len;
+	const char *in = job->input;
+	size_t	 len = job->input_len;
 
 	/* numeric sums and targets may have more digits than an int64_t. */
 	wide = json_text_widen(in, len, &wide_len);
@@ -52,7 +57,12 @@ render_text(json_t *(*render)(const json_t *, int *), const char *in,
 	free(wide);
 	if (data == NULL)
 		return (NULL);
-	doc = render(data, status);
+	doc = job->render(data, &job->status);
+	if (doc != NULL && job->keep != NULL &&
+	    (keep = job->keep(data, doc)) != NULL) {
+		job->kept = json_dumps(keep, JSON_COMPACT);
+		json_decref(keep);
+	}
 	json_decref(data);
 	if (doc == NULL)
 		return (NULL);
@@ -66,51 +76,46 @@ render_entry(struct kore_task *t)
 {
 	struct render_job	*job = (struct render_job *)t;
 
-	job->output = render_text(job->render, job->input, job->input_len,
-	    &job->status);
+	job->output = render_text(job);
 	return (KORE_RESULT_OK);
 }
 
-static void
-render_respond(struct http_request *req, struct api_call *call, char *text)
+/* The job's outputs go to the call (and are freed with it). */
+static int
+render_done(struct api_call *call, struct render_job *job)
 {
-	if (text == NULL) {
-		kore_log(LOG_ERR, "%s: rendering failed", call->route->name);
-		api_problem(req, 500, "the request could not be completed",
-		    NULL, NULL);
-		return;
-	}
-	api_json(req, call->status, text, strlen(text));
+	call->status = job->status;
+	call->text = job->output;
+	call->kept = job->kept;
+	job->output = job->kept = NULL;
+	return (HTTP_STATE_COMPLETE);
 }
 
 /*
- * Renders the call's answer: at once (HTTP_STATE_COMPLETE), or in a task
- * thread (HTTP_STATE_RETRY: render_wait answers when it is done).
+ * Renders the call's answer into call->text (NULL: it failed) and
+ * call->kept: at once (HTTP_STATE_COMPLETE), or in a task thread
+ * (HTTP_STATE_RETRY: render_wait says when it is done).
  */
 int
 render_start(struct http_request *req, struct api_call *call)
 {
 	struct render_job	*job;
-	char			*text;
 
-	if (!call->op->offload) {
-		text = render_text(call->op->render, call->body,
-		    call->body_len, &call->status);
-		render_respond(req, call, text);
-		free(text);
-		return (HTTP_STATE_COMPLETE);
-	}
 	if ((job = calloc(1, sizeof(*job))) == NULL ||
-	    (job->input = malloc(call->body_len)) == NULL) {
+	    (job->input = malloc(call->body_len + 1)) == NULL) {
 		free(job);
-		render_respond(req, call, NULL);
 		return (HTTP_STATE_COMPLETE);
 	}
 	memcpy(job->input, call->body, call->body_len);
 	job->input_len = call->body_len;
 	job->render = call->op->render;
+	job->keep = call->op->keep;
 	job->status = call->status;
 	call->job = job;
+	if (!call->op->offload) {
+		job->output = render_text(job);
+		return (render_done(call, job));
+	}
 	kore_task_create(&job->task, render_entry);
 	kore_task_bind_request(&job->task, req);
 	kore_task_run(&job->task);
@@ -120,11 +125,10 @@ render_start(struct http_request *req, struct api_call *call)
 int
 render_wait(struct http_request *req, struct api_call *call)
 {
+	(void)req;
 	if (!kore_task_finished(&call->job->task))
 		return (HTTP_STATE_RETRY);
-	call->status = call->job->status;
-	render_respond(req, call, call->job->output);
-	return (HTTP_STATE_COMPLETE);
+	return (render_done(call, call->job));
 }
 
 void
@@ -132,12 +136,18 @@ render_free(struct api_call *call)
 {
 	struct render_job	*job = call->job;
 
+	free(call->text);
+	free(call->kept);
+	call->text = call->kept = NULL;
 	/* A task still running keeps its job; Kore reaps the task later. */
-	if (job == NULL || !kore_task_finished(&job->task))
+	if (job == NULL || (call->op->offload &&
+	    !kore_task_finished(&job->task)))
 		return;
-	kore_task_destroy(&job->task);
+	if (call->op->offload)
+		kore_task_destroy(&job->task);
 	free(job->input);
 	free(job->output);
+	free(job->kept);
 	free(job);
 	call->job = NULL;
 }

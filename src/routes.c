@@ -42,6 +42,8 @@
 
 /* Every SQL function answers one row: an HTTP status and a JSON body. */
 #define ANSWER		"SELECT status, body::text FROM "
+/* What a belief's reads evaluated, kept for the next (api.h, keep). */
+#define KEEP_BELIEFS	ANSWER "amp.keep_beliefs(p_org => $1, p => $2)"
 
 extern const u_int8_t	asset_openapi_yaml[];
 extern const u_int32_t	asset_len_openapi_yaml;
@@ -278,6 +280,8 @@ const struct api_route api_routes[] = {
 			.sql = ANSWER "amp.create_belief(p_org => $1, p => $2)",
 			.render = belief_render,
 			.offload = true,
+			.keep = belief_keep,
+			.keep_sql = KEEP_BELIEFS,
 		}, {
 			.method = GET,
 			.scopes = SCOPE_INDICATORS_READ,
@@ -287,6 +291,8 @@ const struct api_route api_routes[] = {
 			    "p_limit => $2, p_cursor => $3, p_budget_ms => $4)",
 			.render = beliefs_render,
 			.offload = true,
+			.keep = beliefs_keep,
+			.keep_sql = KEEP_BELIEFS,
 		} },
 	},
 	{
@@ -302,6 +308,8 @@ const struct api_route api_routes[] = {
 			    "p_budget_ms => $3)",
 			.render = belief_render,
 			.offload = true,
+			.keep = belief_keep,
+			.keep_sql = KEEP_BELIEFS,
 		} },
 	},
 	{

@@ -137,35 +137,118 @@ LANGUAGE sql STABLE AS $$
 	    'channel', b.channel, 'created_at', amp.ts(b.created_at))
 $$;
 
--- The belief with the indicator's daily figures on each side of its change
--- point, as of now, by the org's local days. Mastery needs two halves, so
--- its daily value is taken over the 14 days ending that day. Only complete
--- days count: today's
--- figures are partial, and a partial day would pull a rate (free-choice
--- events per day) or a comparison of halves (mastery) down. NULL when
--- the mastery of its days took longer than p_budget_ms (amp.windows_data):
--- what was computed is kept; ask again.
+-- The beliefs' stamps (sql/migrations/014_belief_memo.sql), each with the
+-- local days its stamp names: the change point and the end of the last
+-- complete day, hi (today's figures are partial: they would pull a rate
+-- or a comparison of halves down). A belief's days d run from its change
+-- point less window_days to hi, each taken over [d - span + 1, d + 1):
+-- mastery needs two halves, so its daily value is taken over the 14 days
+-- ending that day. Every other part of the stamp only ever grows while
+-- the generation holds (events and KPI observations are only added, and a
+-- KPI's row version is new on each change), so an evaluation computed
+-- after its stamp was taken and kept with it is never taken for newer
+-- data.
+CREATE OR REPLACE FUNCTION amp.belief_stamps(p_org text,
+    p_page amp.beliefs[], p_zone text)
+RETURNS TABLE (n int, at_day date, hi date, stamp text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	today date := amp.day_floor(now(), p_zone);
+	starts jsonb := amp.read_campaign_starts(p_org, ARRAY(
+	    SELECT b.campaign FROM unnest(p_page) b WHERE b.campaign IS NOT NULL));
+	gen bigint := amp.read_generation(p_org);
+	kpis text := amp.read_kpi_versions(p_org);
+BEGIN
+	RETURN QUERY
+	WITH b AS MATERIALIZED (
+		SELECT x.n, x.at_day, x.at_day - x.window_days - x.span + 1 AS lo,
+		    least(x.at_day + x.window_days, today) AS hi
+		FROM (SELECT o.n, (p_page[o.n]).window_days AS window_days,
+			CASE WHEN (p_page[o.n]).indicator = 'mastery' THEN 14
+			    ELSE 1 END AS span,
+			amp.day_floor(coalesce((p_page[o.n]).at,
+			    (starts ->> (p_page[o.n]).campaign)::timestamptz),
+			    p_zone) AS at_day
+		    FROM generate_subscripts(p_page, 1) o(n)) x
+	), ev AS MATERIALIZED (
+		SELECT d.day, sum(d.events) AS e
+		FROM amp.read_days(p_org, (SELECT min(b.lo) FROM b),
+		    (SELECT max(b.hi) FROM b), NULL, NULL) d
+		GROUP BY 1
+	), rs AS MATERIALIZED (
+		SELECT r.day, sum(r.n) AS e
+		FROM amp.read_results(p_org, (SELECT min(b.lo) FROM b),
+		    (SELECT max(b.hi) FROM b), p_zone) r
+		GROUP BY 1
+	)
+	SELECT b.n, b.at_day, b.hi, concat_ws(':', gen, p_zone, b.at_day, b.hi,
+	    (SELECT coalesce(sum(ev.e), 0) FROM ev
+		WHERE ev.day >= b.lo AND ev.day < b.hi),
+	    (SELECT coalesce(sum(rs.e), 0) FROM rs
+		WHERE rs.day >= b.lo AND rs.day < b.hi), kpis)
+	FROM b;
+END
+$$;
+
+-- Start instants of the campaigns p_ids, as {id: start}.
+CREATE OR REPLACE FUNCTION amp.read_campaign_starts(p_org text,
+    p_ids text[]) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	IF cardinality(p_ids) = 0 THEN
+		RETURN '{}';
+	END IF;
+	SELECT jsonb_object_agg(c.id, c.starts_at) INTO doc
+	FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = ANY (p_ids);
+	RETURN coalesce(doc, '{}');
+END
+$$;
+
+-- Every KPI's row version (a new one on each change), digested.
+CREATE OR REPLACE FUNCTION amp.read_kpi_versions(p_org text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v text;
+BEGIN
+	SELECT md5(coalesce(string_agg(k.metric || '@' || k.xmin::text, ','
+	    ORDER BY k.metric), '')) INTO v
+	FROM amp.kpis k WHERE k.org_id = p_org;
+	RETURN v;
+END
+$$;
+
+-- The evaluations kept for the beliefs p_ids.
+CREATE OR REPLACE FUNCTION amp.read_belief_memos(p_org text, p_ids text[])
+RETURNS TABLE (belief text, stamp text, doc jsonb)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
+	SELECT m.belief, m.stamp, m.doc FROM amp.belief_memo m
+	WHERE m.org_id = p_org AND m.belief = ANY (p_ids);
+END
+$$;
+
+-- The belief with the indicator's daily figures on the local days
+-- [at_day - window_days, hi) (amp.belief_stamps). NULL when the mastery
+-- of its days took longer than p_budget_ms (amp.windows_data): what was
+-- computed is kept; ask again.
 CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs,
-    p_budget_ms int DEFAULT NULL)
+    at_day date, hi date, zone text, p_budget_ms int)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-	at_day date;
 	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
 	froms date[];
 	tos date[];
-	zone text := amp.org_zone(p_org);
 	days jsonb;
 BEGIN
-	at_day := amp.day_floor(coalesce(b.at, (SELECT c.starts_at
-	    FROM amp.campaigns c WHERE c.org_id = p_org AND c.id = b.campaign)),
-	    zone);
 	-- Day d's value is taken over [d - span + 1, d + 1).
 	SELECT array_agg(g::date - span + 1 ORDER BY g),
 	    array_agg(g::date + 1 ORDER BY g)
 	INTO froms, tos
-	FROM generate_series(at_day - b.window_days,
-	    least(at_day + b.window_days, amp.day_floor(now(), zone)) - 1,
+	FROM generate_series(at_day - b.window_days, hi - 1,
 	    interval '1 day') g;
 	-- A day is before the change point when it ends at or before it
 	-- (src/core/evidence.c compares the two instants).
@@ -176,6 +259,58 @@ BEGIN
 	END IF;
 	RETURN amp.belief_json(b) || jsonb_build_object('change_point',
 	    amp.day_ts(at_day, zone), 'timezone', zone, 'days', days);
+END
+$$;
+
+-- For each belief of p_page, in order: {"kept": the evaluation} when the
+-- one kept holds, else its data with its stamp (src/core/evidence.c
+-- evaluates it, and the service keeps it: amp.keep_beliefs), or NULL when
+-- its mastery took longer than p_budget_ms. The stamps are taken first:
+-- the data read after them is as new as they are, or newer.
+CREATE OR REPLACE FUNCTION amp.belief_answers(p_org text,
+    p_page amp.beliefs[], p_budget_ms int)
+RETURNS jsonb[]
+LANGUAGE plpgsql AS $$
+DECLARE
+	zone text := amp.org_zone(p_org);
+	s record;
+	kept jsonb;
+	answers jsonb[] := '{}';
+BEGIN
+	FOR s IN SELECT x.n, x.at_day, x.hi, x.stamp, m.doc AS kept_doc,
+		m.stamp AS kept_stamp
+	    FROM amp.belief_stamps(p_org, p_page, zone) x
+	    LEFT JOIN amp.read_belief_memos(p_org, ARRAY(SELECT b.id
+		FROM unnest(p_page) b)) m ON m.belief = (p_page[x.n]).id
+	    ORDER BY x.n LOOP
+		IF s.kept_stamp = s.stamp THEN
+			kept := jsonb_build_object('kept', s.kept_doc);
+		ELSE
+			kept := amp.belief_data(p_org, p_page[s.n], s.at_day,
+			    s.hi, zone, p_budget_ms)
+			    || jsonb_build_object('stamp', s.stamp);
+		END IF;
+		answers := array_append(answers, kept);
+	END LOOP;
+	RETURN answers;
+END
+$$;
+
+-- Keeps the evaluations the service made (src/core/evidence.c,
+-- belief_keep): [{"belief", "stamp", "doc"}].
+CREATE OR REPLACE FUNCTION amp.keep_beliefs(p_org text, p jsonb)
+RETURNS TABLE (status int, body jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM amp.tenant(p_org);
+	INSERT INTO amp.belief_memo AS m (org_id, belief, stamp, doc)
+	SELECT p_org, x->>'belief', x->>'stamp', x->'doc'
+	FROM jsonb_array_elements(p) x
+	WHERE EXISTS (SELECT 1 FROM amp.beliefs b
+	    WHERE b.org_id = p_org AND b.id = x->>'belief')
+	ON CONFLICT (org_id, belief) DO UPDATE
+	    SET stamp = excluded.stamp, doc = excluded.doc;
+	RETURN QUERY SELECT 200, '{}'::jsonb;
 END
 $$;
 
@@ -200,7 +335,7 @@ BEGIN
 	    p->>'campaign', p->>'expect', coalesce((p->>'window_days')::int, 28),
 	    p->>'channel')
 	RETURNING * INTO b;
-	RETURN QUERY SELECT 201, amp.belief_data(p_org, b);
+	RETURN QUERY SELECT 201, (amp.belief_answers(p_org, ARRAY[b], NULL))[1];
 END
 $$;
 
@@ -219,7 +354,7 @@ BEGIN
 		RETURN QUERY SELECT 404, amp.not_found('belief ' || p_id);
 		RETURN;
 	END IF;
-	doc := amp.belief_data(p_org, b, p_budget_ms);
+	doc := (amp.belief_answers(p_org, ARRAY[b], p_budget_ms))[1];
 	IF doc IS NULL THEN
 		RETURN QUERY SELECT 102, NULL::jsonb;
 		RETURN;
@@ -236,6 +371,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	k text[] := amp.cursor_decode(p_cursor, 1);
 	page amp.beliefs[];
+	answers jsonb[];
 	items jsonb;
 	short bigint;
 BEGIN
@@ -249,13 +385,12 @@ BEGIN
 	    ORDER BY x.id LIMIT p_limit + 1);
 	-- The row past the page only says there is a next page: no
 	-- evaluation.
+	answers := amp.belief_answers(p_org, page[1:p_limit], p_budget_ms);
 	SELECT jsonb_agg(jsonb_build_object('k',
-	    jsonb_build_array((page[n]).id), 'd', x.d) ORDER BY n),
-	    count(*) FILTER (WHERE n <= p_limit AND x.d IS NULL)
+	    jsonb_build_array((page[n]).id), 'd', answers[n]) ORDER BY n),
+	    count(*) FILTER (WHERE n <= p_limit AND answers[n] IS NULL)
 	INTO items, short
-	FROM generate_subscripts(page, 1) AS n,
-	    LATERAL (SELECT CASE WHEN n <= p_limit THEN amp.belief_data(p_org,
-		page[n], p_budget_ms) END AS d) x;
+	FROM generate_subscripts(page, 1) AS n;
 	IF short > 0 THEN
 		RETURN QUERY SELECT 102, NULL::jsonb;
 		RETURN;

@@ -302,6 +302,11 @@ belief_evaluate(const json_t *b)
 	return (out);
 }
 
+/*
+ * The belief as answered: its evaluation, or the one kept for it when it
+ * still holds (amp.belief_answers). A change to what this answers must
+ * come with a migration emptying amp.belief_memo.
+ */
 static json_t *
 belief_doc(const json_t *b)
 {
@@ -309,15 +314,59 @@ belief_doc(const json_t *b)
 	const char	*key;
 	json_t		*val;
 
+	if ((doc = json_object_get(b, "kept")) != NULL)
+		return (json_incref(doc));
 	if ((ev = belief_evaluate(b)) == NULL)
 		return (NULL);
 	doc = json_object();
 	json_object_foreach((json_t *)b, key, val) {
-		if (strcmp(key, "days") != 0)
+		if (strcmp(key, "days") != 0 && strcmp(key, "stamp") != 0)
 			json_object_set(doc, key, val);
 	}
 	json_object_set_new(doc, "evaluation", ev);
 	return (doc);
+}
+
+/* Adds {belief, stamp, doc} to keep when b was evaluated, not kept. */
+static void
+belief_keep_one(json_t *keep, const json_t *b, const json_t *doc)
+{
+	const json_t	*stamp = json_object_get(b, "stamp");
+
+	if (json_is_string(stamp))
+		json_array_append_new(keep, json_pack("{s:O, s:O, s:O}",
+		    "belief", json_object_get(b, "id"), "stamp", stamp,
+		    "doc", doc));
+}
+
+static json_t *
+keep_or_null(json_t *keep)
+{
+	if (json_array_size(keep) > 0)
+		return (keep);
+	json_decref(keep);
+	return (NULL);
+}
+
+json_t *
+belief_keep(const json_t *d, const json_t *doc)
+{
+	json_t	*keep = json_array();
+
+	belief_keep_one(keep, d, doc);
+	return (keep_or_null(keep));
+}
+
+json_t *
+beliefs_keep(const json_t *d, const json_t *doc)
+{
+	json_t	*keep = json_array();
+	size_t	 i;
+	const json_t *b, *list = json_object_get(doc, "data");
+
+	json_array_foreach(json_object_get(d, "data"), i, b)
+		belief_keep_one(keep, b, json_array_get(list, i));
+	return (keep_or_null(keep));
 }
 
 json_t *

@@ -12,6 +12,9 @@
 json_t	*impact_render(const json_t *, int *);
 json_t	*belief_render(const json_t *, int *);
 json_t	*beliefs_render(const json_t *, int *);
+/* What of a belief's answer to keep (api.h): those evaluated, not kept. */
+json_t	*belief_keep(const json_t *, const json_t *);
+json_t	*beliefs_keep(const json_t *, const json_t *);
 
 /* The indicator's value in one day's indicators document, if defined. */
 int	 belief_value(const json_t *, const char *, double *);

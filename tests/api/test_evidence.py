@@ -564,6 +564,87 @@ def test_belief_every_indicator_has_a_daily_value(api):
     assert len(api.get("/v1/beliefs").json()["data"]) == 7
 
 
+
+def test_a_kept_evaluation_is_answered_only_while_its_inputs_are_unchanged(api, org, db):
+    """What a read evaluated is kept and answered again (a marker written
+    into the kept answers shows through) until any input of the belief
+    changes: then every belief answers what a new belief with the same
+    terms answers, never the marker."""
+    r = api.put("/v1/kpis/signups", json={"name": "Sign-ups", "target": 10, "period": "day"})
+    assert r.status_code == 201
+    rng = random.Random(17)
+    b = Batch(api)
+    for d in range(1, 41):
+        for j in range(5):
+            b.add(f"m{(d + j) % 9}", today() - d * DAY + dt.timedelta(hours=2 + 4 * j),
+                  kind=rng.choice(["react", "create", "contribute", "consume"]),
+                  initiative=rng.choice(["self", "prompted"]), quality=rng.random())
+    b.send()
+    results = [{"id": f"r{d}", "metric": "signups", "value": rng.randint(5, 15),
+                "observed_at": iso(today() - d * DAY + 12 * dt.timedelta(hours=1))}
+               for d in range(1, 41)]
+    assert api.post("/v1/results", json={"results": results}).status_code == 200
+    terms = [dict(statement="It changed.", indicator=i, at=iso(today() - 15 * DAY),
+                  window_days=12, expect="increase")
+             for i in ("mastery", "results", "free_choice_rate", "purpose")]
+    ids = [believe(api, **t)["id"] for t in terms]
+
+    def mark():
+        with db.cursor() as cur:
+            cur.execute("UPDATE amp.belief_memo SET doc = doc || '{\"statement\": \"kept\"}' "
+                        "WHERE org_id = %s AND belief = ANY (%s)", (org, ids))
+            return cur.rowcount
+
+    def answers():
+        page = {x["id"]: x for x in api.get("/v1/beliefs?limit=100").json()["data"]}
+        return [page[i] for i in ids]
+
+    def same_as_new(got):
+        for t, a in zip(terms, got):
+            new = believe(api, **t)
+            assert a["statement"] == "It changed.", a
+            assert a["evaluation"] == new["evaluation"], (t, a, new)
+            assert a["change_point"] == new["change_point"] and a["timezone"] == new["timezone"]
+
+    first = answers()
+    same_as_new(first)
+    assert [api.get(f"/v1/beliefs/{i}").json() for i in ids] == first
+    assert mark() == len(ids)
+    assert all(a["statement"] == "kept" for a in answers())
+
+    def event(at, member="m1", **extra):
+        b.add(member, at, **extra)
+        r = api.post("/v1/events", json={"events": b.events})
+        b.events = []
+        return r
+
+    changes = [
+        ("an event on one of the days",
+         lambda: event(today() - 20 * DAY + dt.timedelta(hours=5), kind="contribute",
+                       quality=0.9)),
+        ("a result on one of the days",
+         lambda: api.post("/v1/results", json={"results": [
+             {"id": "late", "metric": "signups", "value": 40,
+              "observed_at": iso(today() - 5 * DAY)}]})),
+        ("a KPI's target", lambda: api.put("/v1/kpis/signups", json={
+            "name": "Sign-ups", "target": 20, "period": "day"})),
+        ("the KPI's target back", lambda: api.put("/v1/kpis/signups", json={
+            "name": "Sign-ups", "target": 10, "period": "day"})),
+        ("the org's time zone", lambda: api.put("/v1/settings", json={
+            "timezone": "America/Los_Angeles"})),
+        ("a member erased", lambda: api.delete("/v1/members/m3")),
+    ]
+    for what, change in changes:
+        assert change().status_code < 300, what
+        got = answers()
+        assert all(a["statement"] == "It changed." for a in got), what
+        same_as_new(got)
+        mark()
+    # An event outside every belief's days changes nothing they answer.
+    assert event(today() - 60 * DAY).status_code == 200
+    assert all(a["statement"] == "kept" for a in answers())
+
+
 VALID = {"statement": "It goes up.", "indicator": "autonomy", "at": "2026-01-01T00:00:00Z",
          "expect": "increase"}
 
