@@ -8,9 +8,10 @@
 Phases, one org, one run:
   quiet    the dashboards poll for --quiet seconds, nothing else runs
   ingest   --conns connections post the batches flat out for --secs
-           seconds (or until the batches run out) while the dashboards
-           poll; the clock stops at the last answer: each batch's rollups
-           are written in its own transaction, none is left behind
+           seconds while the dashboards poll, over and over (each pass
+           under new event ids: the same community keeps on engaging in
+           the same days); the clock stops at the last answer: each
+           batch's rollups are written in its own transaction, none is left behind
   settle   the dashboards poll on; the time until a read is back under
            the quiet p95 is the settling time
 A dashboard refreshes every --poll seconds (0: flat out, one refresh
@@ -57,20 +58,31 @@ class Conn:
 WRITER = {}
 
 
-def writer_init(base, token):
-    WRITER["conn"] = Conn(base, token)
+def writer_init(base, token, batches, nbatches, deadline, counter):
+    WRITER.update(conn=Conn(base, token), batches=batches, n=nbatches,
+                  deadline=deadline, counter=counter)
 
 
-def post_batch(job):
-    """A batch posted: its accepted count, -1 for a failure, None when past
-    the deadline (not sent)."""
-    path, deadline = job
-    if time.monotonic() >= deadline:
-        return None
-    with open(path, "rb") as f:
-        body = f.read()
-    status, data = WRITER["conn"].call("POST", "/v1/events", body)
-    return json.loads(data)["accepted"] if status == 200 else -1
+def writer(_):
+    """Posts the next batch until the deadline: (events accepted, failed
+    posts). Pass p > 0 sends batch k with its event ids prefixed pP-."""
+    accepted = failed = 0
+    w = WRITER
+    while time.monotonic() < w["deadline"]:
+        with w["counter"].get_lock():
+            i = w["counter"].value
+            w["counter"].value += 1
+        k, p = i % w["n"], i // w["n"]
+        with open(os.path.join(w["batches"], "%05d.json" % k), "rb") as f:
+            body = f.read()
+        if p > 0:
+            body = body.replace(b'"id":"', b'"id":"p%d-' % p)
+        status, data = w["conn"].call("POST", "/v1/events", body)
+        if status == 200:
+            accepted += json.loads(data)["accepted"]
+        else:
+            failed += 1
+    return accepted, failed
 
 
 def main():
@@ -140,14 +152,14 @@ def main():
     phase[0] = "ingest"
     deadline = time.monotonic() + a.secs
     t_start = time.monotonic()
+    counter = multiprocessing.Value("q", 0)
     with multiprocessing.Pool(a.conns, initializer=writer_init,
-                              initargs=(a.base, a.token)) as pool:
-        results = pool.map(
-            post_batch, [(os.path.join(a.batches, "%05d.json" % k), deadline)
-                         for k in range(a.nbatches)], chunksize=1)
+                              initargs=(a.base, a.token, a.batches, a.nbatches,
+                                        deadline, counter)) as pool:
+        results = pool.map(writer, range(a.conns), chunksize=1)
     t_posted = time.monotonic()
-    accepted = sum(n for n in results if n is not None and n >= 0)
-    bad = sum(1 for n in results if n is not None and n < 0)
+    accepted = sum(n for n, _ in results)
+    bad = sum(f for _, f in results)
 
     phase[0] = "settle"
     t_settle0 = time.monotonic()

@@ -118,34 +118,49 @@ BEGIN
 END
 $$;
 
--- A member's part in a window's mastery, from its tallies: {quality
--- members, quality improved, ladder members, ladder climbed}, each 0 or 1.
--- "More than 0.05" with a 1e-9 allowance: signal sums are float sums
--- taken in no fixed order, and a growth of exactly 0.05 (levels 3,3,3,3,4
--- after 3,3,3,3,3) must not count because 0.55 - 0.5 comes out as
--- 0.05000000000000004.
-CREATE OR REPLACE FUNCTION amp.mastery_of(t amp.tally) RETURNS int[]
+-- A member's part in a window's mastery, from its tallies (amp.tally: per
+-- half, events e, signalled events n, their signals' sum s, deepest kind
+-- d): whether it counts among the quality members, whose signal improved,
+-- the ladder members and those who climbed, each 0 or 1. "More than
+-- 0.05" with a 1e-9 allowance: signal sums are float sums taken in no
+-- fixed order, and a growth of exactly 0.05 (levels 3,3,3,3,4 after
+-- 3,3,3,3,3) must not count because 0.55 - 0.5 comes out as
+-- 0.05000000000000004. Plain arguments and one expression each, so that
+-- they are inlined: bringing a window up to date applies them to some
+-- thousands of members before and after (a composite and an array per
+-- member cost twice as much). CASE, so that no half without signals is
+-- divided by.
+CREATE OR REPLACE FUNCTION amp.quality_member(n1 int, n2 int) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	-- One expression, so that it is inlined (a call per member cost more
-	-- than the rest of bringing a window up to date). CASE, so that no
-	-- half without signals is divided by.
-	SELECT ARRAY[
-	    CASE WHEN t.n1 >= 2 AND t.n2 >= 2 THEN 1 ELSE 0 END,
-	    CASE WHEN t.n1 < 2 OR t.n2 < 2 THEN 0
-		WHEN t.s2 / t.n2 - t.s1 / t.n1 > 0.05 + 1e-9 THEN 1 ELSE 0 END,
-	    CASE WHEN t.e1 >= 1 AND t.e2 >= 1 THEN 1 ELSE 0 END,
-	    CASE WHEN t.e1 < 1 OR t.e2 < 1 THEN 0
-		WHEN t.d2 > t.d1 THEN 1 ELSE 0 END]
+	SELECT CASE WHEN n1 >= 2 AND n2 >= 2 THEN 1 ELSE 0 END
 $$;
 
--- Tallies of the same member added: those kept and those of its events
--- since (tallies only grow while the rollup generation holds).
-CREATE OR REPLACE FUNCTION amp.tally_add(a amp.tally, b amp.tally)
-RETURNS amp.tally
+CREATE OR REPLACE FUNCTION amp.quality_improved(n1 int, n2 int,
+    s1 float8, s2 float8) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT ROW(a.member, a.e1 + b.e1, a.e2 + b.e2, a.n1 + b.n1,
-	    a.n2 + b.n2, a.s1 + b.s1, a.s2 + b.s2, greatest(a.d1, b.d1),
-	    greatest(a.d2, b.d2))::amp.tally
+	SELECT CASE WHEN n1 < 2 OR n2 < 2 THEN 0
+	    WHEN s2 / n2 - s1 / n1 > 0.05 + 1e-9 THEN 1 ELSE 0 END
+$$;
+
+CREATE OR REPLACE FUNCTION amp.ladder_member(e1 int, e2 int) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN e1 >= 1 AND e2 >= 1 THEN 1 ELSE 0 END
+$$;
+
+CREATE OR REPLACE FUNCTION amp.ladder_climbed(e1 int, e2 int, d1 int,
+    d2 int) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN e1 < 1 OR e2 < 1 THEN 0
+	    WHEN d2 > d1 THEN 1 ELSE 0 END
+$$;
+
+-- The four of them as an array, from a member's tallies.
+CREATE OR REPLACE FUNCTION amp.mastery_of(t amp.tally) RETURNS int[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT ARRAY[amp.quality_member(t.n1, t.n2),
+	    amp.quality_improved(t.n1, t.n2, t.s1, t.s2),
+	    amp.ladder_member(t.e1, t.e2),
+	    amp.ladder_climbed(t.e1, t.e2, t.d1, t.d2)]
 $$;
 
 -- Per member, the tallies of a window's events (local days from s to e,
@@ -279,29 +294,51 @@ BEGIN
 			kept := ARRAY(SELECT k FROM amp.read_kept_members(p_org,
 			    p_zone, f, t, p_channel, p_campaign,
 			    ARRAY(SELECT (x).member FROM unnest(fresh) x)) k);
-			-- Each touched member's tallies before and now.
+			-- Each touched member's tallies before (k) and now:
+			-- those kept plus those of its events since (tallies
+			-- only grow while the rollup generation holds), or
+			-- counted from its events. Plain columns: see
+			-- amp.quality_member.
 			WITH before_now AS (
-				SELECT k AS before, amp.tally_add(k, x) AS now
+				SELECT x.member, k.e1 AS ke1, k.e2 AS ke2,
+				    k.n1 AS kn1, k.n2 AS kn2, k.s1 AS ks1,
+				    k.s2 AS ks2, k.d1 AS kd1, k.d2 AS kd2,
+				    k.e1 + x.e1 AS e1, k.e2 + x.e2 AS e2,
+				    k.n1 + x.n1 AS n1, k.n2 + x.n2 AS n2,
+				    k.s1 + x.s1 AS s1, k.s2 + x.s2 AS s2,
+				    greatest(k.d1, x.d1) AS d1,
+				    greatest(k.d2, x.d2) AS d2
 				FROM unnest(fresh) x
 				JOIN unnest(kept) k ON k.member = x.member
 				UNION ALL
-				SELECT r.seen, r.now
+				SELECT (r.now).member, (r.seen).e1, (r.seen).e2,
+				    (r.seen).n1, (r.seen).n2, (r.seen).s1,
+				    (r.seen).s2, (r.seen).d1, (r.seen).d2,
+				    (r.now).e1, (r.now).e2, (r.now).n1,
+				    (r.now).n2, (r.now).s1, (r.now).s2,
+				    (r.now).d1, (r.now).d2
 				FROM amp.read_tallies(p_org, s, m, e, p_channel,
 				    p_campaign, since, false, ARRAY(
 					SELECT (x).member FROM unnest(fresh) x
 					EXCEPT
 					SELECT (k).member FROM unnest(kept) k)) r
 				WHERE cardinality(fresh) > cardinality(kept)
-			), diff AS (
-				SELECT b.now, amp.mastery_of(b.now) AS c1,
-				    amp.mastery_of(b.before) AS c0
-				FROM before_now b
 			)
-			SELECT ARRAY[sum(c1[1] - c0[1]), sum(c1[2] - c0[2]),
-			    sum(c1[3] - c0[3]), sum(c1[4] - c0[4])],
-			    coalesce(array_agg(diff.now), '{}')
+			SELECT ARRAY[
+			    sum(amp.quality_member(b.n1, b.n2)
+				- amp.quality_member(b.kn1, b.kn2)),
+			    sum(amp.quality_improved(b.n1, b.n2, b.s1, b.s2)
+				- amp.quality_improved(b.kn1, b.kn2, b.ks1,
+				    b.ks2)),
+			    sum(amp.ladder_member(b.e1, b.e2)
+				- amp.ladder_member(b.ke1, b.ke2)),
+			    sum(amp.ladder_climbed(b.e1, b.e2, b.d1, b.d2)
+				- amp.ladder_climbed(b.ke1, b.ke2, b.kd1,
+				    b.kd2))],
+			    coalesce(array_agg(ROW(b.member, b.e1, b.e2, b.n1,
+				b.n2, b.s1, b.s2, b.d1, b.d2)::amp.tally), '{}')
 			INTO d, members
-			FROM diff;
+			FROM before_now b;
 			d := ARRAY[(p_base[i]->>'quality_members')::int
 			    + coalesce(d[1], 0),
 			    (p_base[i]->>'quality_improved')::int
