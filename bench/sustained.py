@@ -11,7 +11,8 @@ Phases, one org, one run:
            seconds while the dashboards poll, over and over (each pass
            under new event ids: the same community keeps on engaging in
            the same days); the clock stops at the last answer: each
-           batch's rollups are written in its own transaction, none is left behind
+           batch's rollups are written in its own transaction, none is
+           left behind
   settle   the dashboards poll on; the time until a read is back under
            the quiet p95 is the settling time
 A dashboard refreshes every --poll seconds (0: flat out, one refresh

@@ -316,7 +316,7 @@ call_render(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
 
-	if (render_wait(req, call) == HTTP_STATE_RETRY)
+	if (render_wait(call) == HTTP_STATE_RETRY)
 		return (HTTP_STATE_RETRY);
 	return (call_rendered(req, call));
 }

@@ -62,7 +62,7 @@ void	call_free(struct http_request *);
 
 /* render.c: render into call->text (maybe in a task thread). */
 int	render_start(struct http_request *, struct api_call *);
-int	render_wait(struct http_request *, struct api_call *);
+int	render_wait(struct api_call *);
 void	render_free(struct api_call *);
 
 #endif

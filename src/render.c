@@ -123,9 +123,8 @@ render_start(struct http_request *req, struct api_call *call)
 }
 
 int
-render_wait(struct http_request *req, struct api_call *call)
+render_wait(struct api_call *call)
 {
-	(void)req;
 	if (!kore_task_finished(&call->job->task))
 		return (HTTP_STATE_RETRY);
 	return (render_done(call, call->job));

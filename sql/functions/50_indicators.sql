@@ -369,6 +369,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT (p_from - date '1970-01-01')::bigint * 65536 + (p_to - p_from)
 $$;
 
+-- Locks the kept rows of the windows [p_from[i], p_to[i]) in key order
+-- (concurrent readers cannot deadlock) and answers the key and snapshot
+-- of each, as they are once locked.
+CREATE OR REPLACE FUNCTION amp.lock_memos(p_org text, p_zone text,
+    p_channel text, p_campaign text, p_from date[], p_to date[])
+RETURNS TABLE (k bigint, snap text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY
+	SELECT x.k, x.snap FROM (
+		SELECT amp.window_key(o.day_from, o.day_to) AS k,
+		    o.snap::text AS snap
+		FROM amp.mastery_memo o
+		WHERE o.org_id = p_org AND o.zone = p_zone
+		    AND o.day_from = ANY (p_from)
+		    AND o.channel = coalesce(p_channel, '')
+		    AND o.campaign = coalesce(p_campaign, '')
+		    AND amp.window_key(o.day_from, o.day_to) = ANY (ARRAY(
+			SELECT amp.window_key(w.f, w.t)
+			FROM unnest(p_from, p_to) w(f, t)))
+		ORDER BY o.day_from, o.day_to
+		FOR UPDATE) x;
+END
+$$;
+
 -- Keeps what amp.windows_data computed (p_fresh: per window its bounds,
 -- stamp, mastery, snapshot, and the snapshot of the base it was brought
 -- up to date from; p_tallies: the tallies of the members it counted). The
@@ -390,35 +415,23 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	ch text := coalesce(p_channel, '');
 	ca text := coalesce(p_campaign, '');
-	-- Every window's key, those counted whole, those to write; the
-	-- keys and snapshots of those kept now.
-	keys bigint[] := ARRAY(SELECT amp.window_key((x->>'f')::date,
-	    (x->>'t')::date) FROM jsonb_array_elements(p_fresh) x);
+	-- The windows counted whole, those to write.
 	whole bigint[] := ARRAY(SELECT amp.window_key((x->>'f')::date,
 	    (x->>'t')::date) FROM jsonb_array_elements(p_fresh) x
 	    WHERE x->>'base' IS NULL);
 	ok bigint[];
-	held_keys bigint[];
-	held_snaps text[];
 BEGIN
-	PERFORM 1 FROM amp.mastery_memo o
-	WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
-	    AND o.campaign = ca
-	    AND amp.window_key(o.day_from, o.day_to) = ANY (keys)
-	ORDER BY o.day_from, o.day_to
-	FOR UPDATE;
-	SELECT array_agg(amp.window_key(o.day_from, o.day_to)),
-	    array_agg(o.snap::text)
-	INTO held_keys, held_snaps
-	FROM amp.mastery_memo o
-	WHERE o.org_id = p_org AND o.zone = p_zone AND o.channel = ch
-	    AND o.campaign = ca
-	    AND amp.window_key(o.day_from, o.day_to) = ANY (keys);
+	WITH held AS MATERIALIZED (
+		SELECT * FROM amp.lock_memos(p_org, p_zone, p_channel,
+		    p_campaign, ARRAY(SELECT (x->>'f')::date
+			FROM jsonb_array_elements(p_fresh) x),
+		    ARRAY(SELECT (x->>'t')::date
+			FROM jsonb_array_elements(p_fresh) x))
+	)
 	SELECT array_agg(w.k) INTO ok
 	FROM (SELECT amp.window_key((x->>'f')::date, (x->>'t')::date) AS k,
 		x->>'base' AS base FROM jsonb_array_elements(p_fresh) x) w
-	WHERE w.base IS NULL OR EXISTS (SELECT 1
-	    FROM unnest(held_keys, held_snaps) h(k, snap)
+	WHERE w.base IS NULL OR EXISTS (SELECT 1 FROM held h
 	    WHERE h.k = w.k AND h.snap = w.base);
 	IF ok IS NULL THEN
 		RETURN;
@@ -593,15 +606,8 @@ BEGIN
 	JOIN kpis kp ON kp.i = win.i
 	LEFT JOIN cold ON cold.day_from = win.f AND cold.day_to = win.t;
 	EXIT WHEN short = 0 OR pass = 2;
-	PERFORM 1 FROM amp.mastery_memo o
-	WHERE o.org_id = p_org AND o.zone = p_zone
-	    AND o.day_from = ANY (p_from)
-	    AND o.channel = coalesce(p_channel, '')
-	    AND o.campaign = coalesce(p_campaign, '')
-	    AND amp.window_key(o.day_from, o.day_to) = ANY (ARRAY(
-		SELECT amp.window_key(w.f, w.t) FROM unnest(p_from, p_to) w(f, t)))
-	ORDER BY o.day_from, o.day_to
-	FOR UPDATE;
+	PERFORM amp.lock_memos(p_org, p_zone, p_channel, p_campaign, p_from,
+	    p_to);
 	END LOOP;
 	IF fresh IS NOT NULL THEN
 		PERFORM amp.keep_mastery(p_org, p_zone, p_channel, p_campaign,

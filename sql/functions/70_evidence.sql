@@ -137,13 +137,19 @@ LANGUAGE sql STABLE AS $$
 	    'channel', b.channel, 'created_at', amp.ts(b.created_at))
 $$;
 
+-- The days a belief's daily value is taken over, ending that day: mastery
+-- compares two halves, so 14; every other indicator, the day itself.
+CREATE OR REPLACE FUNCTION amp.belief_span(p_indicator text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN p_indicator = 'mastery' THEN 14 ELSE 1 END
+$$;
+
 -- The beliefs' stamps (sql/migrations/014_belief_memo.sql), each with the
 -- local days its stamp names: the change point and the end of the last
 -- complete day, hi (today's figures are partial: they would pull a rate
 -- or a comparison of halves down). A belief's days d run from its change
--- point less window_days to hi, each taken over [d - span + 1, d + 1):
--- mastery needs two halves, so its daily value is taken over the 14 days
--- ending that day. Every other part of the stamp only ever grows while
+-- point less window_days to hi, each taken over [d - span + 1, d + 1)
+-- (amp.belief_span). Every other part of the stamp only ever grows while
 -- the generation holds (events and KPI observations are only added, and a
 -- KPI's row version is new on each change), so an evaluation computed
 -- after its stamp was taken and kept with it is never taken for newer
@@ -164,8 +170,7 @@ BEGIN
 		SELECT x.n, x.at_day, x.at_day - x.window_days - x.span + 1 AS lo,
 		    least(x.at_day + x.window_days, today) AS hi
 		FROM (SELECT o.n, (p_page[o.n]).window_days AS window_days,
-			CASE WHEN (p_page[o.n]).indicator = 'mastery' THEN 14
-			    ELSE 1 END AS span,
+			amp.belief_span((p_page[o.n]).indicator) AS span,
 			amp.day_floor(coalesce((p_page[o.n]).at,
 			    (starts ->> (p_page[o.n]).campaign)::timestamptz),
 			    p_zone) AS at_day
@@ -239,7 +244,7 @@ CREATE OR REPLACE FUNCTION amp.belief_data(p_org text, b amp.beliefs,
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-	span int := CASE WHEN b.indicator IN ('mastery') THEN 14 ELSE 1 END;
+	span int := amp.belief_span(b.indicator);
 	froms date[];
 	tos date[];
 	days jsonb;

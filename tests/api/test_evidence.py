@@ -564,7 +564,6 @@ def test_belief_every_indicator_has_a_daily_value(api):
     assert len(api.get("/v1/beliefs").json()["data"]) == 7
 
 
-
 def test_a_kept_evaluation_is_answered_only_while_its_inputs_are_unchanged(api, org, db):
     """What a read evaluated is kept and answered again (a marker written
     into the kept answers shows through) until any input of the belief
