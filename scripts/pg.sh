@@ -30,6 +30,20 @@ start)
 		    { cat "$dir.initdb.log" >&2; exit 1; }
 	fi
 	opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
+	if [ "$mode" != fast ]; then
+		# A durable cluster sized for ingest: a quarter of the memory
+		# (at most 4 GB) for shared buffers, so the events' indexes
+		# stay in them as the table grows, and checkpoints far enough
+		# apart that each index page is written whole to the WAL (a
+		# full-page write) once per checkpoint, not on every few
+		# batches (issue #13).
+		mem_kb=$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)
+		sb_mb=$(( mem_kb / 4 / 1024 ))
+		[ "$sb_mb" -gt 4096 ] && sb_mb=4096
+		[ "$sb_mb" -lt 128 ] && sb_mb=128
+		opts="$opts -c shared_buffers=${sb_mb}MB -c max_wal_size=8GB"
+		opts="$opts -c checkpoint_timeout=15min -c wal_compression=lz4"
+	fi
 	if [ "$mode" = fast ]; then
 		# Throwaway test clusters: durability buys nothing there.
 		opts="$opts -c fsync=off -c full_page_writes=off -c synchronous_commit=off"

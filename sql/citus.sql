@@ -16,8 +16,10 @@
 --   every node (a routed call runs its helpers where it runs), and a
 --   changed function file reaches every node.
 -- - Every entry point of the API (a function taking p_org and answering
---   (status, body), what src/routes.c calls) and each per-org maintenance
---   function is routed by p_org: the coordinator sends the whole call to
+--   (status, body), what src/routes.c calls), each per-org maintenance
+--   function and amp.windows_data (whose kept snapshots must be those of
+--   the org's worker when it is called directly, as by an operator or a
+--   test) are routed by p_org: the coordinator sends the whole call to
 --   the worker holding that org's shards, where it runs as one local
 --   transaction, row-level security and its amp.org setting included.
 --
@@ -74,7 +76,8 @@ BEGIN
 	    WHERE p.pronamespace = 'amp'::regnamespace
 		AND p.proargnames[1] = 'p_org'
 		AND (p.proargnames @> ARRAY['status', 'body']
-		    OR p.proname IN ('check_rollups', 'rebuild_rollups'))
+		    OR p.proname IN ('check_rollups', 'rebuild_rollups',
+			'windows_data'))
 		AND NOT EXISTS (SELECT 1 FROM pg_dist_object o
 		    WHERE o.classid = 'pg_proc'::regclass AND o.objid = p.oid
 			AND o.distribution_argument_index IS NOT NULL)

@@ -86,6 +86,146 @@ BEGIN
 END
 $$;
 
+-- Adds a batch's events to the mastery kept for the org's followed windows
+-- (sql/migrations/016_followed_windows.sql) of the batch's days, in the
+-- caller's transaction: a read then takes what is kept as it is. The
+-- followed windows are locked first, in key order, as every other locker
+-- of kept windows takes them (amp.lock_memos, amp.new_generation): the
+-- batches folding into a window follow one another, each from what the
+-- last committed (read after the lock, in a statement of its own). A
+-- followed window keeps the tallies of every member of it, so a member
+-- with no row had none. Its stamp counts every event of its days, as a
+-- read counts them (amp.windows_data): this batch's too.
+CREATE OR REPLACE FUNCTION amp.fold_followed(p_org text, p amp.events[],
+    p_zone text)
+RETURNS void
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	lo date;
+	hi date;
+BEGIN
+	SELECT min(x.day), max(x.day) INTO lo, hi
+	FROM (SELECT amp.day_floor(e.occurred_at, p_zone) AS day
+	    FROM unnest(p) e) x;
+	PERFORM FROM (SELECT FROM amp.mastery_memo o
+	    WHERE o.org_id = p_org AND o.zone = p_zone AND o.followed
+		AND o.day_from <= hi AND o.day_to > lo
+	    ORDER BY o.day_from, o.day_to, o.channel, o.campaign
+	    FOR UPDATE) x;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	-- A window no dashboard has asked for in half an hour is not
+	-- followed any more: it goes (a read counts it again).
+	DELETE FROM amp.mastery_memo o
+	WHERE o.org_id = p_org AND o.zone = p_zone AND o.followed
+	    AND o.day_from <= hi AND o.day_to > lo
+	    AND o.made_at < now() - interval '30 minutes';
+	WITH w AS MATERIALIZED (
+		SELECT o.day_from, o.day_to, o.channel, o.campaign,
+		    o.day_from + (o.day_to - o.day_from) / 2 AS mid
+		FROM amp.mastery_memo o
+		WHERE o.org_id = p_org AND o.zone = p_zone AND o.followed
+		    AND o.day_from <= hi AND o.day_to > lo
+	), ev AS MATERIALIZED (
+		SELECT e.member, amp.day_floor(e.occurred_at, p_zone) AS day,
+		    e.channel, coalesce(e.campaign, '') AS campaign,
+		    amp.signal(e.quality, e.level) AS sig,
+		    amp.depth(e.kind) AS depth
+		FROM unnest(p) e
+	), d AS MATERIALIZED (
+		-- Each member's tallies of the batch, per window.
+		SELECT w.day_from, w.day_to, w.channel, w.campaign, ev.member,
+		    (count(*) FILTER (WHERE ev.day < w.mid))::int AS e1,
+		    (count(*) FILTER (WHERE ev.day >= w.mid))::int AS e2,
+		    (count(ev.sig) FILTER (WHERE ev.day < w.mid))::int AS n1,
+		    (count(ev.sig) FILTER (WHERE ev.day >= w.mid))::int AS n2,
+		    coalesce(sum(ev.sig) FILTER (WHERE ev.day < w.mid), 0) AS s1,
+		    coalesce(sum(ev.sig) FILTER (WHERE ev.day >= w.mid), 0) AS s2,
+		    max(ev.depth) FILTER (WHERE ev.day < w.mid) AS d1,
+		    max(ev.depth) FILTER (WHERE ev.day >= w.mid) AS d2
+		FROM w JOIN ev ON ev.day >= w.day_from AND ev.day < w.day_to
+		    AND (w.channel = '' OR ev.channel = w.channel)
+		    AND (w.campaign = '' OR ev.campaign = w.campaign)
+		GROUP BY 1, 2, 3, 4, 5
+	), upd AS (
+		-- Kept members: their tallies grow by the batch's, and their
+		-- mastery before (was) and now come back.
+		UPDATE amp.mastery_members m SET
+		    t = ROW(m.member, (m.t).e1 + d.e1, (m.t).e2 + d.e2,
+			(m.t).n1 + d.n1, (m.t).n2 + d.n2, (m.t).s1 + d.s1,
+			(m.t).s2 + d.s2, greatest((m.t).d1, d.d1),
+			greatest((m.t).d2, d.d2))::amp.tally,
+		    was = amp.mastery_bits((m.t).e1, (m.t).e2, (m.t).n1,
+			(m.t).n2, (m.t).s1, (m.t).s2, (m.t).d1, (m.t).d2)
+		FROM d
+		WHERE m.org_id = p_org AND m.zone = p_zone
+		    AND m.day_from = d.day_from AND m.day_to = d.day_to
+		    AND m.channel = d.channel AND m.campaign = d.campaign
+		    AND m.member = d.member
+		RETURNING m.day_from, m.day_to, m.channel, m.campaign, m.member,
+		    m.was, amp.mastery_bits((m.t).e1, (m.t).e2, (m.t).n1,
+			(m.t).n2, (m.t).s1, (m.t).s2, (m.t).d1, (m.t).d2) AS now
+	), ins AS (
+		-- New members of the window: they had no tallies.
+		INSERT INTO amp.mastery_members AS m
+		SELECT p_org, p_zone, d.day_from, d.day_to, d.channel,
+		    d.campaign, d.member, ROW(d.member, d.e1, d.e2, d.n1, d.n2,
+			d.s1, d.s2, d.d1, d.d2)::amp.tally, 0
+		FROM d
+		WHERE NOT EXISTS (SELECT FROM upd u WHERE u.member = d.member
+		    AND u.day_from = d.day_from AND u.day_to = d.day_to
+		    AND u.channel = d.channel AND u.campaign = d.campaign)
+		ORDER BY d.day_from, d.day_to, d.channel, d.campaign, d.member
+		RETURNING m.day_from, m.day_to, m.channel, m.campaign, m.member,
+		    m.was, amp.mastery_bits((m.t).e1, (m.t).e2, (m.t).n1,
+			(m.t).n2, (m.t).s1, (m.t).s2, (m.t).d1, (m.t).d2) AS now
+	), judged AS (
+		SELECT x.day_from, x.day_to, x.channel, x.campaign,
+		    sum((x.now & 1) - (x.was & 1)) AS q,
+		    sum((x.now >> 1 & 1) - (x.was >> 1 & 1)) AS i,
+		    sum((x.now >> 2 & 1) - (x.was >> 2 & 1)) AS l,
+		    sum((x.now >> 3 & 1) - (x.was >> 3 & 1)) AS c
+		FROM (SELECT * FROM upd UNION ALL SELECT * FROM ins) x
+		GROUP BY 1, 2, 3, 4
+	), counted AS (
+		-- Every event of the window's days counts in its stamp.
+		SELECT w.day_from, w.day_to, w.channel, w.campaign, count(*) AS n
+		FROM w JOIN ev ON ev.day >= w.day_from AND ev.day < w.day_to
+		GROUP BY 1, 2, 3, 4
+	), fresh AS (
+		-- Computed here, not in the UPDATE: Citus calls no function
+		-- that is not immutable on a column in a statement that
+		-- writes.
+		SELECT c.day_from, c.day_to, c.channel, c.campaign,
+		    split_part(o.stamp, ':', 1) || ':'
+			|| (split_part(o.stamp, ':', 2)::bigint + c.n) AS stamp,
+		    jsonb_build_object(
+			'quality_members', (o.doc->>'quality_members')::int
+			    + coalesce(j.q, 0),
+			'quality_improved', (o.doc->>'quality_improved')::int
+			    + coalesce(j.i, 0),
+			'ladder_members', (o.doc->>'ladder_members')::int
+			    + coalesce(j.l, 0),
+			'ladder_climbed', (o.doc->>'ladder_climbed')::int
+			    + coalesce(j.c, 0)) AS doc
+		FROM counted c
+		JOIN amp.mastery_memo o ON o.org_id = p_org
+		    AND o.zone = p_zone AND o.day_from = c.day_from
+		    AND o.day_to = c.day_to AND o.channel = c.channel
+		    AND o.campaign = c.campaign
+		LEFT JOIN judged j ON j.day_from = c.day_from
+		    AND j.day_to = c.day_to AND j.channel = c.channel
+		    AND j.campaign = c.campaign
+	)
+	UPDATE amp.mastery_memo o SET stamp = f.stamp, doc = f.doc
+	FROM fresh f
+	WHERE o.org_id = p_org AND o.zone = p_zone AND o.day_from = f.day_from
+	    AND o.day_to = f.day_to AND o.channel = f.channel
+	    AND o.campaign = f.campaign;
+END
+$$;
+
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
 -- exact as soon as it commits. Rows are touched table by table in one
@@ -114,6 +254,8 @@ BEGIN
 	IF p_sign < 0 THEN
 		-- First: concurrent erasures of the org queue here.
 		PERFORM amp.new_generation(p_org);
+	ELSE
+		PERFORM amp.fold_followed(p_org, p, zone);
 	END IF;
 	INSERT INTO amp.day_stats AS t (org_id, day, channel, campaign, events,
 	    active, active_self, active_pressure, contrib, contrib_giving,

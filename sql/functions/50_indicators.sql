@@ -73,19 +73,33 @@ BEGIN
 END
 $$;
 
--- The mastery tallies kept for windows starting in [p_lo, p_hi).
+-- The mastery kept for windows starting in [p_lo, p_hi).
 CREATE OR REPLACE FUNCTION amp.read_memos(p_org text, p_zone text,
     p_lo date, p_hi date, p_channel text, p_campaign text)
 RETURNS TABLE (day_from date, day_to date, stamp text, doc jsonb,
-    snap pg_snapshot)
+    snap pg_snapshot, followed boolean, complete boolean,
+    made_at timestamptz)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN QUERY
-	SELECT k.day_from, k.day_to, k.stamp, k.doc, k.snap
+	SELECT k.day_from, k.day_to, k.stamp, k.doc, k.snap, k.followed,
+	    k.complete, k.made_at
 	FROM amp.mastery_memo k
 	WHERE k.org_id = p_org AND k.zone = p_zone AND k.day_from >= p_lo
 	    AND k.day_from < p_hi AND k.channel = coalesce(p_channel, '')
 	    AND k.campaign = coalesce(p_campaign, '');
+END
+$$;
+
+-- How many windows the org follows (sql/migrations/016_followed_windows.sql).
+CREATE OR REPLACE FUNCTION amp.read_followed(p_org text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	n bigint;
+BEGIN
+	SELECT count(*) INTO n FROM amp.mastery_memo k
+	WHERE k.org_id = p_org AND k.followed;
+	RETURN n;
 END
 $$;
 
@@ -154,13 +168,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    WHEN d2 > d1 THEN 1 ELSE 0 END
 $$;
 
--- The four of them as an array, from a member's tallies.
-CREATE OR REPLACE FUNCTION amp.mastery_of(t amp.tally) RETURNS int[]
+-- The four of them as the bits of one number (1 quality member, 2
+-- improved, 4 ladder member, 8 climbed), from a member's tallies.
+CREATE OR REPLACE FUNCTION amp.mastery_bits(e1 int, e2 int, n1 int, n2 int,
+    s1 float8, s2 float8, d1 int, d2 int) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT ARRAY[amp.quality_member(t.n1, t.n2),
-	    amp.quality_improved(t.n1, t.n2, t.s1, t.s2),
-	    amp.ladder_member(t.e1, t.e2),
-	    amp.ladder_climbed(t.e1, t.e2, t.d1, t.d2)]
+	SELECT amp.quality_member(n1, n2)
+	    + 2 * amp.quality_improved(n1, n2, s1, s2)
+	    + 4 * amp.ladder_member(e1, e2)
+	    + 8 * amp.ladder_climbed(e1, e2, d1, d2)
 $$;
 
 -- Per member, the tallies of a window's events (local days from s to e,
@@ -279,11 +295,14 @@ BEGIN
 		m := amp.day_start(f + (t - f) / 2, p_zone);
 		e := amp.day_start(t, p_zone);
 		IF since IS NULL THEN
-			SELECT ARRAY[sum(x.c[1]), sum(x.c[2]), sum(x.c[3]),
-			    sum(x.c[4])], CASE WHEN count(*) <= 20000
+			SELECT ARRAY[sum(x.b & 1), sum(x.b >> 1 & 1),
+			    sum(x.b >> 2 & 1), sum(x.b >> 3 & 1)],
+			    CASE WHEN count(*) <= 20000
 				THEN coalesce(array_agg(x.now), '{}') END
 			INTO d, members
-			FROM (SELECT r.now, amp.mastery_of(r.now) AS c
+			FROM (SELECT r.now, amp.mastery_bits((r.now).e1,
+				(r.now).e2, (r.now).n1, (r.now).n2, (r.now).s1,
+				(r.now).s2, (r.now).d1, (r.now).d2) AS b
 			    FROM amp.read_tallies(p_org, s, m, e, p_channel,
 				p_campaign, NULL, false, NULL) r) x;
 		ELSE
@@ -395,8 +414,10 @@ END
 $$;
 
 -- Keeps what amp.windows_data computed (p_fresh: per window its bounds,
--- stamp, mastery, snapshot, and the snapshot of the base it was brought
--- up to date from; p_tallies: the tallies of the members it counted). The
+-- stamp, mastery, snapshot, the snapshot of the base it was brought up to
+-- date from, whether its kept tallies hold every member of it and whether
+-- ingestion is to follow it from now on; p_tallies: the tallies of the
+-- members it counted). The
 -- kept rows are locked in key order first (concurrent readers cannot
 -- deadlock), then written: a window counted whole replaces what was kept
 -- (its members' rows go, then those it counted are kept); one brought up
@@ -437,15 +458,17 @@ BEGIN
 		RETURN;
 	END IF;
 	INSERT INTO amp.mastery_memo AS o (org_id, zone, day_from, day_to,
-	    channel, campaign, stamp, doc, snap)
+	    channel, campaign, stamp, doc, snap, followed, complete)
 	SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date, ch, ca,
-	    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot
+	    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot,
+	    (x->>'follow')::boolean, (x->>'complete')::boolean
 	FROM jsonb_array_elements(p_fresh) x
 	WHERE amp.window_key((x->>'f')::date, (x->>'t')::date) = ANY (ok)
 	ORDER BY 3, 4
 	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign)
 	DO UPDATE SET stamp = excluded.stamp, doc = excluded.doc,
-	    snap = excluded.snap, made_at = excluded.made_at;
+	    snap = excluded.snap, made_at = excluded.made_at,
+	    followed = excluded.followed, complete = excluded.complete;
 	IF whole <> '{}' THEN
 		-- By the key's leading days, so by index.
 		DELETE FROM amp.mastery_members k
@@ -480,15 +503,24 @@ $$;
 -- computed is kept and the answer is NULL: ask again.
 --
 -- A first look computes nothing. When a window's kept mastery does not
--- hold, the kept rows of the windows are locked (key order) and the
+-- hold, the kept rows of those windows are locked (key order) and the
 -- statement is run again, in a snapshot taken after the lock: readers of
 -- a window that ingestion keeps changing bring it up to date one after
 -- the other, each from where the last left it, instead of each from the
 -- same old base at once (the work of all but one of them lost, on a CPU
 -- ingestion needs).
+--
+-- p_follow (a dashboard's windows: the indicators and their series): when
+-- every window to compute has kept tallies of all its members to bring up
+-- to date, by at most 50 000 events in all, they are brought up to date
+-- with the org's ZONE lock held exclusively, taken before the kept rows,
+-- so no batch is being stored meanwhile, and followed from then on:
+-- ingestion keeps them up to date (amp.fold_followed) and reads take
+-- them as kept. An org follows FOLLOW_MAX (64) windows at most;
+-- a followed window not asked for in half an hour goes.
 CREATE OR REPLACE FUNCTION amp.windows_data(p_org text, p_from date[],
     p_to date[], p_channel text, p_campaign text, p_zone text,
-    p_budget_ms int DEFAULT NULL)
+    p_budget_ms int DEFAULT NULL, p_follow boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql SET work_mem = '64MB' SET jit = off AS $$
 DECLARE
@@ -498,6 +530,11 @@ DECLARE
 	fresh jsonb;
 	tallies amp.mastery_members[];
 	short bigint;
+	todo_f date[];
+	todo_t date[];
+	promote boolean := false;
+	candidate boolean;
+	touch bigint[];
 BEGIN
 	SELECT min(f), max(t) INTO lo, hi FROM unnest(p_from, p_to) w(f, t);
 	FOR pass IN 1 .. 2 LOOP
@@ -539,15 +576,19 @@ BEGIN
 		-- A window of one day has no halves, and no mastery to keep.
 		-- What was kept of the same generation is a base to bring up
 		-- to date, unless the window has more than doubled since
-		-- (then counting every member costs less).
+		-- (then counting every member costs less), or ingestion
+		-- followed it (then its snapshot does not say what it holds:
+		-- a stamp that does not hold, as after a load that bypassed
+		-- the API, has it counted whole).
 		SELECT win.i, win.f, win.t, c.stamp,
 		    CASE WHEN k.stamp = c.stamp THEN k.doc END AS kept,
-		    CASE WHEN k.snap IS NOT NULL
+		    CASE WHEN k.snap IS NOT NULL AND NOT k.followed
 			AND split_part(k.stamp, ':', 1) = split_part(c.stamp,
 			    ':', 1)
 			AND split_part(c.stamp, ':', 2)::bigint
 			    <= 2 * split_part(k.stamp, ':', 2)::bigint
-			THEN k.doc END AS base, k.snap,
+			THEN k.doc END AS base, k.snap, k.complete, k.made_at,
+		    split_part(k.stamp, ':', 2)::bigint AS base_events,
 		    win.f + (win.t - win.f) / 2 > win.f AS halves
 		FROM win
 		JOIN counts c ON c.i = win.i
@@ -591,27 +632,71 @@ BEGIN
 	    'kpis', kp.doc) ORDER BY win.i), '[]'),
 	    jsonb_agg(jsonb_build_object('f', win.f, 't', win.t,
 		'stamp', ms.stamp, 'doc', cold.doc, 'snap', cold.snap,
-		'base', CASE WHEN ms.base IS NOT NULL THEN ms.snap END))
+		'base', CASE WHEN ms.base IS NOT NULL THEN ms.snap END,
+		-- Every member's tallies kept: all of a base that had
+		-- them, or a whole count's (amp.read_mastery keeps none
+		-- past 20 000 members).
+		'complete', CASE WHEN ms.base IS NOT NULL THEN ms.complete
+		    ELSE cold.members IS NOT NULL END,
+		'follow', promote AND CASE WHEN ms.base IS NOT NULL
+		    THEN ms.complete ELSE cold.members IS NOT NULL END))
 		FILTER (WHERE cold.doc IS NOT NULL),
 	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
 		AND cold.doc IS NULL),
 	    (SELECT array_agg(ROW(p_org, p_zone, c.day_from, c.day_to,
 		coalesce(p_channel, ''), coalesce(p_campaign, ''), u.member,
-		u)::amp.mastery_members)
-		FROM cold c, unnest(c.members) u)
-	INTO answer, fresh, short, tallies
+		u, 0)::amp.mastery_members)
+		FROM cold c, unnest(c.members) u),
+	    array_agg(win.f) FILTER (WHERE ms.halves AND ms.kept IS NULL),
+	    array_agg(win.t) FILTER (WHERE ms.halves AND ms.kept IS NULL),
+	    -- Every window to compute is brought up to date from a base
+	    -- with all its members, by at most 50 000 events: what the
+	    -- ZONE lock would hold ingestion back for.
+	    coalesce(bool_and(ms.base IS NOT NULL AND ms.complete)
+		FILTER (WHERE ms.halves AND ms.kept IS NULL), false)
+	    AND coalesce(sum(split_part(ms.stamp, ':', 2)::bigint
+		- ms.base_events) FILTER (WHERE ms.halves
+		    AND ms.kept IS NULL), 0) <= 50000,
+	    array_agg(amp.window_key(win.f, win.t)) FILTER (WHERE
+		ms.kept IS NOT NULL AND ms.made_at < now() - interval '5 minutes')
+	INTO answer, fresh, short, tallies, todo_f, todo_t, candidate, touch
 	FROM win
 	JOIN counts c ON c.i = win.i
 	JOIN mastery ms ON ms.i = win.i
 	JOIN kpis kp ON kp.i = win.i
 	LEFT JOIN cold ON cold.day_from = win.f AND cold.day_to = win.t;
 	EXIT WHEN short = 0 OR pass = 2;
-	PERFORM amp.lock_memos(p_org, p_zone, p_channel, p_campaign, p_from,
-	    p_to);
+	promote := p_follow AND candidate
+	    AND amp.read_followed(p_org) < 64;	-- FOLLOW_MAX
+	IF promote THEN
+		-- Before any kept row: a batch holds it shared and then
+		-- takes the rows of the windows it follows.
+		PERFORM pg_advisory_xact_lock(7245013, hashtext(p_org));
+	END IF;
+	PERFORM amp.lock_memos(p_org, p_zone, p_channel, p_campaign, todo_f,
+	    todo_t);
 	END LOOP;
 	IF fresh IS NOT NULL THEN
 		PERFORM amp.keep_mastery(p_org, p_zone, p_channel, p_campaign,
 		    fresh, tallies);
+	END IF;
+	IF touch IS NOT NULL THEN
+		-- Asked for again: kept longer (a followed window, written
+		-- by ingestion and not by its reads, goes when not asked
+		-- for in half an hour: amp.fold_followed). Rows a batch
+		-- holds are left for the next time.
+		UPDATE amp.mastery_memo o SET made_at = now()
+		WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to,
+		    o.channel, o.campaign) IN (SELECT k.zone, k.day_from,
+			k.day_to, k.channel, k.campaign
+			FROM amp.mastery_memo k
+			WHERE k.org_id = p_org AND k.zone = p_zone
+			    AND k.day_from = ANY (p_from)
+			    AND k.channel = coalesce(p_channel, '')
+			    AND k.campaign = coalesce(p_campaign, '')
+			    AND amp.window_key(k.day_from, k.day_to)
+				= ANY (touch)
+			FOR UPDATE SKIP LOCKED);
 	END IF;
 	IF short > 0 THEN
 		RETURN NULL;
@@ -640,7 +725,7 @@ BEGIN
 	RETURN QUERY SELECT 200, amp.windows_data(p_org,
 	    ARRAY[amp.day_floor(amp.bound(p_from, false, zone), zone)],
 	    ARRAY[amp.day_ceil(amp.bound(p_to, true, zone), zone)], p_channel,
-	    p_campaign, zone) -> 0
+	    p_campaign, zone, p_follow => true) -> 0
 	    || jsonb_build_object('channel', p_channel, 'campaign', p_campaign,
 	    'timezone', zone);
 END
@@ -689,7 +774,7 @@ BEGIN
 		RETURN;
 	END IF;
 	buckets := amp.windows_data(p_org, starts, ends, p_channel,
-	    p_campaign, zone, p_budget_ms);
+	    p_campaign, zone, p_budget_ms, p_follow => true);
 	IF buckets IS NULL THEN
 		RETURN QUERY SELECT 102, NULL::jsonb;
 		RETURN;
