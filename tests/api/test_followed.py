@@ -47,6 +47,22 @@ def reads(api):
             series(api, interval="week", channel="chat", **WINDOW))
 
 
+def a_followed_window(service, spec, seed, n_members, first, then):
+    """An org whose dashboard has read its window, seen events arrive and
+    read again: the window is followed from then on."""
+    api, org = new_client(service, spec)
+    rng = random.Random(seed)
+    ev = Ev(f"s{seed}-")
+    members = [f"m{i}" for i in range(n_members)]
+    stored = events_of(ev, rng, first, members, DAYS)
+    store_events(api, stored)
+    reads(api)                                   # counted whole, kept
+    more = events_of(ev, rng, then, members, DAYS)
+    store_events(api, more)
+    reads(api)                                   # brought up to date: followed
+    return api, org, rng, ev, members, stored + more
+
+
 def test_a_window_read_again_is_followed_and_stays_exact_under_concurrent_writers(
         service, spec, db):
     """Dashboards read a window, events arrive, they read again: from then
@@ -55,17 +71,7 @@ def test_a_window_read_again_is_followed_and_stays_exact_under_concurrent_writer
     at once, with members in common, while two dashboards keep reading:
     every read answers 200, and once the writers are done every answer
     equals that of an org that received the same events and never read."""
-    api, org = new_client(service, spec)
-    rng = random.Random(11)
-    ev = Ev("f")
-    members = [f"m{i}" for i in range(40)]
-    stored = events_of(ev, rng, 400, members, DAYS)
-    store_events(api, stored)
-    reads(api)                                   # counted whole, kept
-    more = events_of(ev, rng, 60, members, DAYS)
-    store_events(api, more)
-    stored += more
-    reads(api)                                   # brought up to date: followed
+    api, org, rng, ev, members, stored = a_followed_window(service, spec, 11, 40, 400, 60)
     assert ("2025-05-01", "2025-05-29", "") in followed(db, org)
     assert ("2025-05-01", "2025-05-29", "chat") in followed(db, org)
 
@@ -115,17 +121,7 @@ def test_erasure_and_a_change_of_zone_end_following_and_reads_stay_exact(
     re-derives every window by the new days; reads afterwards equal those
     of an org with the same events, and the window is followed again once
     read, written to and read."""
-    api, org = new_client(service, spec)
-    rng = random.Random(12)
-    ev = Ev("z")
-    members = [f"m{i}" for i in range(15)]
-    stored = events_of(ev, rng, 200, members, DAYS)
-    store_events(api, stored)
-    reads(api)
-    more = events_of(ev, rng, 20, members, DAYS)
-    store_events(api, more)
-    stored += more
-    reads(api)
+    api, org, rng, ev, members, stored = a_followed_window(service, spec, 12, 15, 200, 20)
     assert followed(db, org)
 
     assert api.delete("/v1/members/m3").status_code == 204
