@@ -150,3 +150,41 @@ def test_erasure_and_a_change_of_zone_end_following_and_reads_stay_exact(
     assert reads(api) == reads(fresh)
     assert followed(db, org)
     rollups_consistent(db, org)
+
+
+def test_a_followed_window_nobody_asks_for_goes_and_one_asked_for_stays(service, spec, db):
+    """Ingestion pays for every window it follows, so one no dashboard has
+    asked for in half an hour goes at the next batch of its days, while a
+    read of a followed window keeps it: reads stay exact either way."""
+    api, org, rng, ev, members, stored = a_followed_window(service, spec, 13, 12, 150, 20)
+    window = ("2025-05-01", "2025-05-29", "")
+    assert window in followed(db, org)
+
+    def age(minutes):
+        with db.cursor() as cur:
+            cur.execute("UPDATE amp.mastery_memo SET made_at = now() - %s * interval "
+                        "'1 minute' WHERE org_id = %s", (minutes, org))
+
+    def asked_lately():
+        with db.cursor() as cur:
+            cur.execute("SELECT bool_and(made_at > now() - interval '1 minute') "
+                        "FROM amp.mastery_memo WHERE org_id = %s AND day_from = %s "
+                        "AND day_to = %s AND channel = %s", (org,) + window)
+            return cur.fetchone()[0]
+
+    age(10)                                      # asked for 10 minutes ago
+    reads(api)
+    assert asked_lately()
+    more = events_of(ev, rng, 10, members, DAYS)
+    store_events(api, more)
+    stored += more
+    assert window in followed(db, org)
+
+    age(40)                                      # nobody asked for 40 minutes
+    more = events_of(ev, rng, 10, members, DAYS)
+    store_events(api, more)
+    stored += more
+    assert followed(db, org) == []
+    fresh, _ = new_client(service, spec)
+    store_events(fresh, stored)
+    assert reads(api) == reads(fresh)
