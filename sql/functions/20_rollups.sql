@@ -229,10 +229,12 @@ $$;
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
 -- exact as soon as it commits. Rows are touched table by table in one
--- order (an erasure's rollup_generation row, day_stats, then
--- amp.channel_apply's channel_stats), each in key order, so concurrent
--- batches cannot deadlock; the rows every batch of a day shares are held,
--- and other batches wait for them, only from there to the commit. Erasure
+-- order (an erasure's rollup_generation row and the kept windows it
+-- drops, or a batch's followed windows and their members, then day_stats,
+-- then amp.channel_apply's channel_stats), each in key order, so
+-- concurrent batches and erasures cannot deadlock; the rows every batch
+-- of a day shares are held, and other batches wait for them, only from
+-- there to the commit. Erasure
 -- subtracts the erased events' counts rather than recounting the days: an
 -- event that a concurrent batch commits meanwhile (invisible to the
 -- erasure's DELETE, so it stays stored) keeps its share.

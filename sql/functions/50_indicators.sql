@@ -260,8 +260,9 @@ $$;
 -- window without a base counts every member.
 --
 -- With a budget (ms), it stops before a window once the statement has
--- run that long, having done at least one: the caller keeps what was done
--- and is asked again.
+-- run that long, having done at least one in the statement (the setting
+-- amp.mastery_done, for its transaction, the service's statement): the
+-- caller keeps what was done and is asked again.
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
     p_to date[], p_base jsonb[], p_snap pg_snapshot[], p_zone text,
     p_channel text, p_campaign text, p_budget_ms int)
@@ -283,7 +284,11 @@ BEGIN
 		RETURN;		-- amp.windows_data's first look: nothing computed
 	END IF;
 	FOR i IN 1 .. coalesce(cardinality(p_from), 0) LOOP
-		IF i > 1 AND p_budget_ms IS NOT NULL AND clock_timestamp()
+		-- At least one window per statement, not per call: a page of
+		-- beliefs calls once per belief, and one window each could
+		-- outlast the request's deadline, every time (no progress).
+		IF (i > 1 OR current_setting('amp.mastery_done', true) = 'on')
+		    AND p_budget_ms IS NOT NULL AND clock_timestamp()
 		    - statement_timestamp() > p_budget_ms * interval '1 ms' THEN
 			RETURN;
 		END IF;
@@ -374,6 +379,7 @@ BEGIN
 		    'ladder_members', coalesce(d[3], 0),
 		    'ladder_climbed', coalesce(d[4], 0));
 		snap := pg_current_snapshot();
+		PERFORM set_config('amp.mastery_done', 'on', true);
 		RETURN NEXT;
 	END LOOP;
 END
