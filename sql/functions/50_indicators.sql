@@ -467,7 +467,9 @@ BEGIN
 	    channel, campaign, stamp, doc, snap, followed, complete)
 	SELECT p_org, p_zone, (x->>'f')::date, (x->>'t')::date, ch, ca,
 	    x->>'stamp', x->'doc', (x->>'snap')::pg_snapshot,
-	    (x->>'follow')::boolean, (x->>'complete')::boolean
+	    -- Only a window whose tallies hold all its members.
+	    (x->>'follow')::boolean AND (x->>'complete')::boolean,
+	    (x->>'complete')::boolean
 	FROM jsonb_array_elements(p_fresh) x
 	WHERE amp.window_key((x->>'f')::date, (x->>'t')::date) = ANY (ok)
 	ORDER BY 3, 4
@@ -644,8 +646,7 @@ BEGIN
 		-- past 20 000 members).
 		'complete', CASE WHEN ms.base IS NOT NULL THEN ms.complete
 		    ELSE cold.members IS NOT NULL END,
-		'follow', promote AND CASE WHEN ms.base IS NOT NULL
-		    THEN ms.complete ELSE cold.members IS NOT NULL END))
+		'follow', promote))
 		FILTER (WHERE cold.doc IS NOT NULL),
 	    count(*) FILTER (WHERE ms.halves AND ms.kept IS NULL
 		AND cold.doc IS NULL),
