@@ -342,7 +342,8 @@ $$;
 -- p_zone), one window after another, each with the snapshot it is exact
 -- in (the caller's: the function is STABLE) and the tallies of the
 -- members it counted (to keep; none when it counted every member of a
--- window of more than 20 000).
+-- window of more than 20 000, or a run of windows a day apart together:
+-- amp.sliding_mastery).
 --
 -- A window with a base (p_base[i], kept in snapshot p_snap[i], of the
 -- current rollup generation, so no event of it has gone since) is brought
@@ -351,8 +352,8 @@ $$;
 -- with none kept, from its events; the difference goes to the base. A
 -- window without a base counts every member.
 --
--- With a budget (ms), it stops before a window once the statement has
--- run that long, having done at least one in the statement (the setting
+-- With a budget (ms), it stops before a window (or a run) once the
+-- statement has run that long, having done at least one in the statement (the setting
 -- amp.mastery_done, for its transaction, the service's statement): the
 -- caller keeps what was done and is asked again.
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
