@@ -353,9 +353,9 @@ $$;
 -- window without a base counts every member.
 --
 -- With a budget (ms), it stops before a window (or a run) once the
--- statement has run that long, having done at least one in the statement (the setting
--- amp.mastery_done, for its transaction, the service's statement): the
--- caller keeps what was done and is asked again.
+-- statement has run that long, having done at least one in the statement
+-- (the setting amp.mastery_done, for its transaction, the service's
+-- statement): the caller keeps what was done and is asked again.
 CREATE OR REPLACE FUNCTION amp.read_mastery(p_org text, p_from date[],
     p_to date[], p_base jsonb[], p_snap pg_snapshot[], p_zone text,
     p_channel text, p_campaign text, p_budget_ms int)
