@@ -382,11 +382,12 @@ BEGIN
 		-- At least one window per statement, not per call: a page of
 		-- beliefs calls once per belief, and one window each could
 		-- outlast the request's deadline, every time (no progress).
-		IF (i > 1 OR current_setting('amp.mastery_done', true) = 'on')
+		IF current_setting('amp.mastery_done', true) = 'on'
 		    AND p_budget_ms IS NOT NULL AND clock_timestamp()
 		    - statement_timestamp() > p_budget_ms * interval '1 ms' THEN
 			RETURN;
 		END IF;
+		PERFORM set_config('amp.mastery_done', 'on', true);
 		f := p_from[i];
 		t := p_to[i];
 		-- Windows of one length a day apart, none with a base (a
@@ -404,7 +405,6 @@ BEGIN
 			    pg_current_snapshot(), NULL::amp.tally[]
 			FROM amp.sliding_mastery(p_org, f, j - i + 1, t - f,
 			    p_zone, p_channel, p_campaign) x;
-			PERFORM set_config('amp.mastery_done', 'on', true);
 			i := j + 1;
 			CONTINUE;
 		END IF;
@@ -493,7 +493,6 @@ BEGIN
 		    'ladder_members', coalesce(d[3], 0),
 		    'ladder_climbed', coalesce(d[4], 0));
 		snap := pg_current_snapshot();
-		PERFORM set_config('amp.mastery_done', 'on', true);
 		RETURN NEXT;
 		i := i + 1;
 	END LOOP;

@@ -216,7 +216,7 @@ def test_database_lost_under_load_is_recovered_and_nothing_acknowledged_is_lost(
         assert client.get("/v1/events", timeout=10).status_code == 200
 
 
-def test_sigterm_answers_requests_in_flight(workdir, cluster, spec, org):
+def test_sigterm_answers_requests_in_flight(workdir, cluster, org):
     """Requests the service has begun to read when it is told to stop are
     read to their end, answered and committed; then it exits."""
     import http.client
