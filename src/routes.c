@@ -277,7 +277,9 @@ const struct api_route api_routes[] = {
 			.method = POST,
 			.scopes = SCOPE_INDICATORS_READ,
 			.body_check = belief_check,
-			.sql = ANSWER "amp.create_belief(p_org => $1, p => $2)",
+			.budget = true,
+			.sql = ANSWER "amp.create_belief(p_org => $1, p => $2, "
+			    "p_budget_ms => $3)",
 			.render = belief_render,
 			.offload = true,
 			.keep = belief_keep,

@@ -319,11 +319,18 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION amp.create_belief(p_org text, p jsonb)
+-- A new belief, stored once its evaluation is whole: 102 when the mastery
+-- of its days took longer than p_budget_ms (amp.belief_data), with what
+-- was computed kept and nothing else stored, so the statement the
+-- service sends again (src/call.c) goes on from there and stores the
+-- belief once, when it answers 201.
+CREATE OR REPLACE FUNCTION amp.create_belief(p_org text, p jsonb,
+    p_budget_ms int)
 RETURNS TABLE (status int, body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
 	b amp.beliefs;
+	doc jsonb;
 BEGIN
 	PERFORM amp.tenant(p_org);
 	IF p ? 'campaign' AND NOT EXISTS (SELECT 1 FROM amp.campaigns c
@@ -333,14 +340,23 @@ BEGIN
 		    'detail', 'names no existing campaign')));
 		RETURN;
 	END IF;
-	INSERT INTO amp.beliefs (org_id, id, statement, indicator, at, campaign,
-	    expect, window_days, channel)
-	VALUES (p_org, 'b-' || replace(gen_random_uuid()::text, '-', ''),
-	    p->>'statement', p->>'indicator', (p->>'at')::timestamptz,
-	    p->>'campaign', p->>'expect', coalesce((p->>'window_days')::int, 28),
-	    p->>'channel')
-	RETURNING * INTO b;
-	RETURN QUERY SELECT 201, (amp.belief_answers(p_org, ARRAY[b], NULL))[1];
+	b.org_id := p_org;
+	b.id := 'b-' || replace(gen_random_uuid()::text, '-', '');
+	b.statement := p->>'statement';
+	b.indicator := p->>'indicator';
+	b.at := (p->>'at')::timestamptz;
+	b.campaign := p->>'campaign';
+	b.expect := p->>'expect';
+	b.window_days := coalesce((p->>'window_days')::int, 28);
+	b.channel := p->>'channel';
+	b.created_at := now();
+	doc := (amp.belief_answers(p_org, ARRAY[b], p_budget_ms))[1];
+	IF doc IS NULL THEN
+		RETURN QUERY SELECT 102, NULL::jsonb;
+		RETURN;
+	END IF;
+	INSERT INTO amp.beliefs SELECT (b).*;
+	RETURN QUERY SELECT 201, doc;
 END
 $$;
 

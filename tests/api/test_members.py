@@ -482,10 +482,11 @@ def test_a_run_of_days_counted_together_equals_each_window_counted_alone(
 
 def test_a_mastery_belief_read_within_a_budget_is_the_whole_answer(
         service, spec, cluster, workdir):
-    """GET /v1/beliefs/{id} and the list compute the mastery of each of a
-    belief's days (14-day windows) within the same budget as a series: with
-    a budget of 0 the service asks one window at a time and the answer is
-    the one computed in one go for an org with the same events."""
+    """POST /v1/beliefs, GET /v1/beliefs/{id} and the list compute the
+    mastery of each of a belief's days (14-day windows) within the same
+    budget as a series: with a budget of 0 the service asks one run of
+    windows at a time, the answer is the one computed in one go for an org
+    with the same events, and the new belief is stored once."""
     tight = Service(workdir, cluster.app_url, AMP_COLD_BUDGET_MS="0")
     try:
         orgs = ["t-" + uuid.uuid4().hex[:12] for _ in range(2)]
@@ -504,7 +505,10 @@ def test_a_mastery_belief_read_within_a_budget_is_the_whole_answer(
 
         first, more = events("a", 200), events("b", 60)
         at = time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime(start + 86400 * 20))
-        ids = []
+        def strip(doc):
+            return {k: v for k, v in doc.items() if k not in ("id", "created_at")}
+
+        ids, created = [], []
         for api in (default, budget0):
             store_events(api, first)
             r = api.post("/v1/beliefs", json={"statement": "s", "indicator": "mastery",
@@ -512,10 +516,12 @@ def test_a_mastery_belief_read_within_a_budget_is_the_whole_answer(
                                               "window_days": 14})
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
+            created.append(strip(r.json()))
             store_events(api, more)    # every day's kept mastery is stale now
-
-        def strip(doc):
-            return {k: v for k, v in doc.items() if k not in ("id", "created_at")}
+        # POST evaluates within the budget too, asked again until whole,
+        # and stores the belief once.
+        assert created[1] == created[0]
+        assert [b["id"] for b in budget0.get("/v1/beliefs").json()["data"]] == ids[1:]
 
         one = default.get("/v1/beliefs/" + ids[0])
         assert one.status_code == 200, one.text
