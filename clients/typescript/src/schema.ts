@@ -665,7 +665,11 @@ export interface paths {
          *     `campaign` that names no campaign of the org is a 422 pointing at
          *     `/campaign`. Answers 201 with the stored belief, its `id` and its
          *     evaluation as of now (see `GET /v1/beliefs/{id}` for the method).
-         *     Each request stores a new belief: resending creates another.
+         *     Each request that answers 201 stores a new belief: resending it
+         *     creates another. A first evaluation that outlasts the request's
+         *     deadline (a mastery belief in a very large org) answers 503 with
+         *     `Retry-After` and stores nothing; what it computed is kept, so the
+         *     same request sent again after that delay goes on from there.
          */
         post: operations["createBelief"];
         delete?: never;
