@@ -6,6 +6,7 @@ every instant, is that of an org holding the same events that never read
 before."""
 import random
 import threading
+import time
 import uuid
 
 from conftest import Client, make_token
@@ -63,6 +64,50 @@ def a_followed_window(service, spec, seed, n_members, first, then):
     return api, org, rng, ev, members, stored + more
 
 
+def under_load(service, spec, org, batches, paths, then=None):
+    """Three writers post `batches` (a third each) while two dashboards
+    read `paths` over and over; `then(client, errors)`, when given, runs
+    alongside once a first batch is stored. Answers what went wrong (a
+    write not wholly accepted, and what `then` adds) and every read's
+    status."""
+    errors, statuses = [], []
+    done, writing = threading.Event(), threading.Event()
+
+    def client():
+        return Client(service.url, spec, make_token(org=org))
+
+    def write(part):
+        c = client()
+        for batch in part:
+            r = c.post("/v1/events", json={"events": batch})
+            if r.status_code != 200 or r.json()["accepted"] != len(batch):
+                errors.append(r.text)
+            writing.set()
+
+    def alongside():
+        writing.wait(30)
+        then(client(), errors)
+
+    def read():
+        c = client()
+        while not done.is_set():
+            for path in paths:
+                statuses.append(c.get(path).status_code)
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    busy = [threading.Thread(target=write, args=(batches[k::3],)) for k in range(3)]
+    if then is not None:
+        busy.append(threading.Thread(target=alongside))
+    for t in readers + busy:
+        t.start()
+    for t in busy:
+        t.join()
+    done.set()
+    for t in readers:
+        t.join()
+    return errors, statuses
+
+
 def test_a_window_read_again_is_followed_and_stays_exact_under_concurrent_writers(
         service, spec, db):
     """Dashboards read a window, events arrive, they read again: from then
@@ -76,32 +121,9 @@ def test_a_window_read_again_is_followed_and_stays_exact_under_concurrent_writer
     assert ("2025-05-01", "2025-05-29", "chat") in followed(db, org)
 
     batches = [events_of(ev, rng, 30, members[:10] + [f"n{k}"], DAYS) for k in range(36)]
-    errors, statuses, done = [], [], threading.Event()
-
-    def write(part):
-        client = Client(service.url, spec, make_token(org=org))
-        for batch in part:
-            r = client.post("/v1/events", json={"events": batch})
-            if r.status_code != 200 or r.json()["accepted"] != len(batch):
-                errors.append(r.text)
-
-    def read():
-        client = Client(service.url, spec, make_token(org=org))
-        while not done.is_set():
-            for path in ("/v1/indicators?from=2025-05-01&to=2025-05-28",
-                         "/v1/indicators/series?interval=week&from=2025-05-01"
-                         "&to=2025-05-28&channel=chat"):
-                statuses.append(client.get(path).status_code)
-
-    readers = [threading.Thread(target=read) for _ in range(2)]
-    writers = [threading.Thread(target=write, args=(batches[k::3],)) for k in range(3)]
-    for t in readers + writers:
-        t.start()
-    for t in writers:
-        t.join()
-    done.set()
-    for t in readers:
-        t.join()
+    errors, statuses = under_load(service, spec, org, batches, (
+        "/v1/indicators?from=2025-05-01&to=2025-05-28",
+        "/v1/indicators/series?interval=week&from=2025-05-01&to=2025-05-28&channel=chat"))
     assert errors == []
     assert statuses and set(statuses) == {200}
     for b in batches:
@@ -162,44 +184,17 @@ def test_erasures_during_ingestion_into_a_followed_window_stay_exact(service, sp
     assert followed(db, org)
     doomed = members[:4]
     batches = [events_of(ev, rng, 25, members, DAYS) for _ in range(30)]
-    errors, statuses, done = [], [], threading.Event()
-    writing = threading.Event()
 
-    def write(part):
-        client = Client(service.url, spec, make_token(org=org))
-        for batch in part:
-            r = client.post("/v1/events", json={"events": batch})
-            if r.status_code != 200 or r.json()["accepted"] != len(batch):
-                errors.append(r.text)
-            writing.set()
-
-    def erase():
-        client = Client(service.url, spec, make_token(org=org))
-        writing.wait(30)
+    def erase(client, errors):
         for m in doomed:
-            done.wait(0.05)
+            time.sleep(0.05)
             r = client.delete(f"/v1/members/{m}")
             if r.status_code != 204:
                 errors.append(r.text)
 
-    def read():
-        client = Client(service.url, spec, make_token(org=org))
-        while not done.is_set():
-            for path in ("/v1/indicators?from=2025-05-01&to=2025-05-28",
-                         "/v1/indicators/series?interval=week&from=2025-05-01"
-                         "&to=2025-05-28"):
-                statuses.append(client.get(path).status_code)
-
-    readers = [threading.Thread(target=read) for _ in range(2)]
-    busy = [threading.Thread(target=write, args=(batches[k::3],)) for k in range(3)]
-    busy.append(threading.Thread(target=erase))
-    for t in readers + busy:
-        t.start()
-    for t in busy:
-        t.join()
-    done.set()
-    for t in readers:
-        t.join()
+    errors, statuses = under_load(service, spec, org, batches, (
+        "/v1/indicators?from=2025-05-01&to=2025-05-28",
+        "/v1/indicators/series?interval=week&from=2025-05-01&to=2025-05-28"), erase)
     assert errors == []
     assert statuses and set(statuses) == {200}
 
