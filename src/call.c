@@ -5,8 +5,8 @@
  * through the operation's renderer when it has one. A statement with a
  * budget (api.h) that answers 102 has kept part of its work; it is sent
  * again, on a connection of the same slot, until it answers for real or
- * the request's deadline passes (503, and the work kept serves the
- * retry). What a renderer says to keep (api.h) is then sent through the
+ * the request's deadline would pass before another such statement ends
+ * (503, and the work kept serves the retry). What a renderer says to keep (api.h) is then sent through the
  * same states, and the rendered answer goes out whatever that gives.
  */
 #include <sys/types.h>
@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "config.h"
 #include "db.h"
 #include "pool.h"
 #include "metrics.h"
@@ -135,6 +136,7 @@ call_query(struct http_request *req)
 		req->fsm_state = CALL_ERROR;
 		return (HTTP_STATE_CONTINUE);
 	}
+	call->sent = kore_time_ms();
 	req->fsm_state = CALL_WAIT;
 	return (HTTP_STATE_CONTINUE);
 }
@@ -264,13 +266,22 @@ static int
 call_done(struct http_request *req)
 {
 	struct api_call	*call = http_state_get(req);
+	u_int64_t	 now;
 
 	if (call->keeping) {
 		pool_release(call);
 		return (call_answer(req, call));
 	}
 	if (call->status == 102 && call->op->budget) {
-		if (call->expired) {
+		/*
+		 * The next statement does at least as much as this one did
+		 * (one run of windows at least): one that would outlast the
+		 * deadline is not begun, since it would be cancelled with its
+		 * work. The 503 goes now; the work kept serves the retry.
+		 */
+		now = kore_time_ms();
+		if (call->expired || now + (now - call->sent) >=
+		    call->arrived + (u_int64_t)amp_config.request_deadline_ms) {
 			req->fsm_state = CALL_EXPIRED;
 			return (HTTP_STATE_CONTINUE);
 		}

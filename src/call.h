@@ -47,6 +47,8 @@ struct api_call {
 	 * Kore sets req->start again each time the request is resumed.
 	 */
 	u_int64_t		 arrived;
+	/* When its statement was last sent (ms): how long one takes. */
+	u_int64_t		 sent;
 	const char		*db;
 	TAILQ_ENTRY(api_call)	 list;
 };
