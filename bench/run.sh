@@ -542,10 +542,10 @@ PY
 # The 50 beliefs the reads section pages through: every indicator, change
 # points through 2024, 28 days on each side (the default).
 reads_beliefs() {
-	# Stored as POST /v1/beliefs stores them, without its evaluation:
-	# at 10^7 events a mastery belief's first evaluation (56 windows of
-	# 14 days) takes longer than a request may, and POST has no budget
-	# to go on from (README, "Limits"). The page's GETs compute it.
+	# Stored as POST /v1/beliefs stores them, without their evaluation,
+	# so that the page's GETs compute it cold, which is what the section
+	# measures (a POST would compute a belief's days, over retries at
+	# 10^7 events, before the page is read).
 	sql_owner -c "INSERT INTO amp.beliefs (org_id, id, statement, indicator,
 	    at, expect, window_days)
 	SELECT 'reads', 'b-bench' || lpad(i::text, 2, '0'), 'bench belief ' || i,
