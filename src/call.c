@@ -6,8 +6,9 @@
  * budget (api.h) that answers 102 has kept part of its work; it is sent
  * again, on a connection of the same slot, until it answers for real or
  * the request's deadline would pass before another such statement ends
- * (503, and the work kept serves the retry). What a renderer says to keep (api.h) is then sent through the
- * same states, and the rendered answer goes out whatever that gives.
+ * (503, and the work kept serves the retry). What a renderer says to
+ * keep (api.h) is then sent through the same states, and the rendered
+ * answer goes out whatever that gives.
  */
 #include <sys/types.h>
 
@@ -21,7 +22,6 @@
 
 #include "api.h"
 #include "call.h"
-#include "config.h"
 #include "db.h"
 #include "pool.h"
 #include "metrics.h"
@@ -280,8 +280,8 @@ call_done(struct http_request *req)
 		 * work. The 503 goes now; the work kept serves the retry.
 		 */
 		now = kore_time_ms();
-		if (call->expired || now + (now - call->sent) >=
-		    call->arrived + (u_int64_t)amp_config.request_deadline_ms) {
+		if (call->expired ||
+		    now + (now - call->sent) >= pool_deadline(call)) {
 			req->fsm_state = CALL_EXPIRED;
 			return (HTTP_STATE_CONTINUE);
 		}

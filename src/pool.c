@@ -214,24 +214,28 @@ pool_expire(struct api_call *call)
 	http_request_wakeup(call->req);
 }
 
+u_int64_t
+pool_deadline(const struct api_call *call)
+{
+	return (call->arrived + (u_int64_t)amp_config.request_deadline_ms);
+}
+
 static void
 pool_tick(void *arg, u_int64_t now)
 {
 	struct api_call	*call;
-	u_int64_t	 limit;
 	int		 i;
 
 	(void)arg;
-	limit = (u_int64_t)amp_config.request_deadline_ms;
 	pool_dispatch();
 	for (i = 0; i < 2; i++) {
 		TAILQ_FOREACH(call, &pools[i].waiting, list) {
-			if (!call->expired && now - call->arrived >= limit)
+			if (!call->expired && now >= pool_deadline(call))
 				pool_expire(call);
 		}
 	}
 	TAILQ_FOREACH(call, &running, list) {
-		if (!call->expired && now - call->arrived >= limit)
+		if (!call->expired && now >= pool_deadline(call))
 			pool_expire(call);
 	}
 }

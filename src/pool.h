@@ -13,5 +13,7 @@ struct api_call;
 void	pool_init(void);
 int	pool_acquire(struct http_request *, struct api_call *);
 void	pool_release(struct api_call *);
+/* When the call's request is due (ms, as kore_time_ms): answer or 503. */
+u_int64_t	pool_deadline(const struct api_call *);
 
 #endif
