@@ -23,7 +23,9 @@
 #           smallest against the target (<= 2, <= 50 ms). At the largest:
 #           the read right after a write, weekly and monthly series over
 #           397 days and a page of 50 beliefs against the 90-day read
-#           (<= 5). BENCH_READ_LEVELS (EVENTS:MEMBERS ...) overrides sizes.
+#           (<= 5), each once it answers 200 (the cold phase before is
+#           reported), then the same first reads right after an erasure.
+#           BENCH_READ_LEVELS (EVENTS:MEMBERS ...) overrides sizes.
 #   soak, noisy, http_cache: see bench/sections/NAME.sh.
 #
 # A new section is a function section_NAME that uses the shared cluster and
@@ -656,6 +658,36 @@ section_reads() {
 		row "${x%%:*}, $(fmt_int "$last_n") events" "$(lat "${x#*:}"); p95 = $(calc "'%.2f' % ($(p95 "${x#*:}") / $(p95 "$last_ind"))") × the 90-day read" \
 		    "p95 against the quiet 90-day indicators p95 at the same size; target ≤ 5 (measured once the page answers 200: the first reads compute what later ones take again, the cold phase is reported in the row)"
 	done
+
+	# Then one member with events in the window is erased, and the same
+	# reads come first again: what a dashboard sees after an erasure.
+	local who gone del ind2 bel2
+	who=$(sql_owner -c "SELECT member FROM amp.events WHERE org_id = 'reads'
+	    AND occurred_at >= '2024-10-01' ORDER BY id LIMIT 1")
+	gone=$(sql_owner -c "SELECT count(*) FROM amp.events
+	    WHERE org_id = 'reads' AND member = '$who'")
+	del=$(reads_erase "$who")
+	ind2=$(BENCH_READ_REQUESTS=20 reads_latency "/v1/indicators?$window")
+	bel2=$(BENCH_READ_REQUESTS=20 reads_latency "/v1/beliefs?limit=50")
+	row "right after erasing one member ($gone events), $(fmt_int "$last_n") events" \
+	    "DELETE $del ms; then 90-day indicators: $(lat "$ind2"); the page of 50 beliefs: $(lat "$bel2")" \
+	    "DELETE /v1/members/{member} once the reads above are done, then 20 requests of each after the first 200: the erased events are taken out of every kept window (amp.erase_kept) instead of the windows being counted again"
+}
+
+# ms of DELETE /v1/members/MEMBER as org reads (204 or the bench stops).
+reads_erase() {
+	"$PY" - "$base/v1/members/$1" "$(token_for reads)" <<'PY'
+import http.client, sys, time, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+t = time.perf_counter()
+conn.request("DELETE", u.path, headers={"Authorization": "Bearer " + sys.argv[2]})
+r = conn.getresponse()
+r.read()
+if r.status != 204:
+    sys.exit("DELETE %s: %d" % (u.path, r.status))
+print(f"{(time.perf_counter() - t) * 1000:.1f}")
+PY
 }
 
 start_cluster

@@ -86,6 +86,190 @@ BEGIN
 END
 $$;
 
+-- Takes erased events (p, deleted by the caller's transaction) out of the
+-- mastery kept for the org's windows, in the caller's transaction, so a
+-- window read before an erasure is not counted whole again after it (at
+-- 10^7 events that is seconds a window, and minutes for a page of
+-- beliefs). Each kept window counted the erased members' events it saw:
+-- every committed one for a followed window (kept exact at every commit),
+-- those its snapshot saw for another. Each such member's mastery is taken
+-- out of the window and put back as its events still stored (any a batch
+-- committed after the caller's DELETE looked) make it, its kept tallies
+-- likewise, and the window's stamp loses the erased events it counted.
+-- The kept windows are locked first, in key order, as every other locker
+-- of kept windows takes them; once they are, no batch that folded into a
+-- followed window is still to commit, so the events read here are all
+-- those a followed window counted.
+--
+-- The org's rollup generation advances and every kept window takes the
+-- new one in its stamp: a window a reader counted from a snapshot that
+-- still saw the erased events, and keeps after this commits, bears the
+-- generation before, so it is neither taken nor brought up to date
+-- (amp.windows_data), and goes at the next erasure: brought along, it
+-- would pass for exact. A window without a snapshot (kept before
+-- migration 012), one of another zone (a change of zone re-derives
+-- everything anyway), or all of them when the erased members' events
+-- times the kept windows pass 5 x 10^7 (seconds of work, more than
+-- counting again), go instead, as amp.new_generation has them go.
+CREATE OR REPLACE FUNCTION amp.erase_kept(p_org text, p amp.events[],
+    p_zone text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	g bigint;
+	n bigint;
+	who text[] := ARRAY(SELECT DISTINCT e.member FROM unnest(p) e);
+	adj jsonb;
+	rows amp.mastery_members[];
+BEGIN
+	INSERT INTO amp.rollup_generation AS r (org_id, gen)
+	VALUES (p_org, 1)
+	ON CONFLICT (org_id) DO UPDATE SET gen = r.gen + 1
+	RETURNING r.gen INTO g;
+	SELECT count(*) INTO n FROM (SELECT FROM amp.mastery_memo k
+	    WHERE k.org_id = p_org
+	    ORDER BY k.zone, k.day_from, k.day_to, k.channel, k.campaign
+	    FOR UPDATE) x;
+	IF n * (cardinality(p) + 1) > 50000000 THEN
+		DELETE FROM amp.mastery_memo k WHERE k.org_id = p_org;
+		RETURN;
+	END IF;
+	DELETE FROM amp.mastery_memo k
+	WHERE k.org_id = p_org AND (k.zone <> p_zone
+	    OR (k.snap IS NULL AND NOT k.followed)
+	    OR split_part(k.stamp, ':', 1) <> (g - 1)::text);
+	-- A statement of its own, after the lock: the erased members'
+	-- events still stored are those committed by now.
+	WITH w AS MATERIALIZED (
+		SELECT k.day_from, k.day_to, k.channel, k.campaign, k.followed,
+		    k.snap, k.doc, k.stamp,
+		    k.day_from + (k.day_to - k.day_from) / 2 AS mid
+		FROM amp.mastery_memo k
+		WHERE k.org_id = p_org AND k.zone = p_zone
+	), ev AS MATERIALIZED (
+		SELECT e.member, amp.day_floor(e.occurred_at, p_zone) AS day,
+		    e.channel, coalesce(e.campaign, '') AS campaign,
+		    amp.signal(e.quality, e.level) AS sig,
+		    amp.depth(e.kind) AS depth, e.xact, true AS gone
+		FROM unnest(p) e
+		UNION ALL
+		SELECT y.member, amp.day_floor(y.occurred_at, p_zone),
+		    y.channel, coalesce(y.campaign, ''),
+		    amp.signal(y.quality, y.level), amp.depth(y.kind), y.xact,
+		    false
+		FROM amp.events y
+		WHERE y.org_id = p_org AND y.member = ANY (who)
+	), wd AS (
+		-- Every day of every window: events meet windows by equality
+		-- (hashed), not each event every window.
+		SELECT w.*, w.day_from + x.n AS day
+		FROM w, generate_series(0, w.day_to - w.day_from - 1) x(n)
+	), seen AS (
+		-- What each window counted of them, and which half it is in.
+		SELECT wd.day_from, wd.day_to, wd.channel AS wch,
+		    wd.campaign AS wca, ev.*, ev.day < wd.mid AS h1,
+		    (wd.channel = '' OR ev.channel = wd.channel)
+			AND (wd.campaign = '' OR ev.campaign = wd.campaign) AS k
+		FROM wd JOIN ev ON ev.day = wd.day
+		WHERE wd.followed OR ev.xact IS NULL
+		    OR pg_visible_in_snapshot(ev.xact::text::xid8, wd.snap)
+	), t AS (
+		-- Each member's tallies per window, before (every event it
+		-- counted) and after (those still stored).
+		SELECT s.day_from, s.day_to, s.wch, s.wca, s.member,
+		    ROW(s.member, (count(*) FILTER (WHERE s.h1))::int,
+			(count(*) FILTER (WHERE NOT s.h1))::int,
+			(count(s.sig) FILTER (WHERE s.h1))::int,
+			(count(s.sig) FILTER (WHERE NOT s.h1))::int,
+			coalesce(sum(s.sig) FILTER (WHERE s.h1), 0),
+			coalesce(sum(s.sig) FILTER (WHERE NOT s.h1), 0),
+			max(s.depth) FILTER (WHERE s.h1),
+			max(s.depth) FILTER (WHERE NOT s.h1))::amp.tally AS was,
+		    ROW(s.member,
+			(count(*) FILTER (WHERE s.h1 AND NOT s.gone))::int,
+			(count(*) FILTER (WHERE NOT s.h1 AND NOT s.gone))::int,
+			(count(s.sig) FILTER (WHERE s.h1 AND NOT s.gone))::int,
+			(count(s.sig) FILTER (WHERE NOT s.h1
+			    AND NOT s.gone))::int,
+			coalesce(sum(s.sig) FILTER (WHERE s.h1 AND NOT s.gone), 0),
+			coalesce(sum(s.sig) FILTER (WHERE NOT s.h1
+			    AND NOT s.gone), 0),
+			max(s.depth) FILTER (WHERE s.h1 AND NOT s.gone),
+			max(s.depth) FILTER (WHERE NOT s.h1 AND NOT s.gone)
+			)::amp.tally AS now
+		FROM seen s
+		WHERE s.k
+		GROUP BY 1, 2, 3, 4, 5
+	), b AS (
+		SELECT t.*, amp.mastery_bits((t.was).e1, (t.was).e2,
+			(t.was).n1, (t.was).n2, (t.was).s1, (t.was).s2,
+			(t.was).d1, (t.was).d2) AS bw,
+		    amp.mastery_bits((t.now).e1, (t.now).e2, (t.now).n1,
+			(t.now).n2, (t.now).s1, (t.now).s2, (t.now).d1,
+			(t.now).d2) AS bn
+		FROM t
+	), judged AS (
+		SELECT b.day_from, b.day_to, b.wch, b.wca,
+		    sum((b.bn & 1) - (b.bw & 1)) AS q,
+		    sum((b.bn >> 1 & 1) - (b.bw >> 1 & 1)) AS i,
+		    sum((b.bn >> 2 & 1) - (b.bw >> 2 & 1)) AS l,
+		    sum((b.bn >> 3 & 1) - (b.bw >> 3 & 1)) AS c
+		FROM b
+		GROUP BY 1, 2, 3, 4
+	), counted AS (
+		-- Every erased event a window saw of its days left its stamp.
+		SELECT s.day_from, s.day_to, s.wch, s.wca, count(*) AS n
+		FROM seen s
+		WHERE s.gone
+		GROUP BY 1, 2, 3, 4
+	)
+	SELECT jsonb_agg(jsonb_build_object('f', w.day_from, 't', w.day_to,
+		'ch', w.channel, 'ca', w.campaign,
+		'stamp', g || ':' || (split_part(w.stamp, ':', 2)::bigint
+		    - coalesce(c.n, 0)),
+		'doc', jsonb_build_object(
+		    'quality_members', (w.doc->>'quality_members')::int
+			+ coalesce(j.q, 0),
+		    'quality_improved', (w.doc->>'quality_improved')::int
+			+ coalesce(j.i, 0),
+		    'ladder_members', (w.doc->>'ladder_members')::int
+			+ coalesce(j.l, 0),
+		    'ladder_climbed', (w.doc->>'ladder_climbed')::int
+			+ coalesce(j.c, 0)))),
+	    (SELECT array_agg(ROW(p_org, p_zone, b.day_from, b.day_to, b.wch,
+		b.wca, b.member, b.now, 0)::amp.mastery_members) FROM b)
+	INTO adj, rows
+	FROM w
+	LEFT JOIN judged j ON j.day_from = w.day_from AND j.day_to = w.day_to
+	    AND j.wch = w.channel AND j.wca = w.campaign
+	LEFT JOIN counted c ON c.day_from = w.day_from
+	    AND c.day_to = w.day_to AND c.wch = w.channel
+	    AND c.wca = w.campaign;
+	IF adj IS NULL THEN
+		RETURN;
+	END IF;
+	UPDATE amp.mastery_memo o SET stamp = a.stamp, doc = a.doc
+	FROM jsonb_to_recordset(adj) AS a(f date, t date, ch text, ca text,
+	    stamp text, doc jsonb)
+	WHERE o.org_id = p_org AND o.zone = p_zone AND o.day_from = a.f
+	    AND o.day_to = a.t AND o.channel = a.ch AND o.campaign = a.ca;
+	-- The members' kept tallies (a window keeps those of its snapshot):
+	-- as their events still stored make them, none for none.
+	DELETE FROM amp.mastery_members k
+	USING unnest(rows) r
+	WHERE k.org_id = p_org AND k.zone = p_zone
+	    AND k.day_from = r.day_from AND k.day_to = r.day_to
+	    AND k.channel = r.channel AND k.campaign = r.campaign
+	    AND k.member = r.member AND (r.t).e1 + (r.t).e2 = 0;
+	UPDATE amp.mastery_members k SET t = r.t
+	FROM unnest(rows) r
+	WHERE k.org_id = p_org AND k.zone = p_zone
+	    AND k.day_from = r.day_from AND k.day_to = r.day_to
+	    AND k.channel = r.channel AND k.campaign = r.campaign
+	    AND k.member = r.member AND (r.t).e1 + (r.t).e2 > 0;
+END
+$$;
+
 -- Adds a batch's events to the mastery kept for the org's followed windows
 -- (sql/migrations/016_followed_windows.sql) of the batch's days, in the
 -- caller's transaction: a read then takes what is kept as it is. The
@@ -223,12 +407,13 @@ $$;
 -- Adds (sign 1) or takes away (sign -1) a set of events from the rollups,
 -- by the org's days, in the caller's transaction: what reads see is
 -- exact as soon as it commits. Rows are touched table by table in one
--- order (an erasure's rollup_generation row and the kept windows it
--- drops, or a batch's followed windows and their members, then day_stats,
--- then amp.channel_apply's channel_stats), each in key order, so
--- concurrent batches and erasures cannot deadlock; the rows every batch
--- of a day shares are held, and other batches wait for them, only from
--- there to the commit. Erasure
+-- order (an erasure's rollup_generation row, then every kept window of
+-- the org, then their members it changes; or a batch's followed windows
+-- and their members; then day_stats, then amp.channel_apply's
+-- channel_stats), each in key order, or, for an erasure's members, under
+-- every window's lock, so concurrent batches and erasures cannot
+-- deadlock; the rows every batch of a day shares are held, and other
+-- batches wait for them, only from there to the commit. Erasure
 -- subtracts the erased events' counts rather than recounting the days: an
 -- event that a concurrent batch commits meanwhile (invisible to the
 -- erasure's DELETE, so it stays stored) keeps its share.
@@ -249,7 +434,7 @@ BEGIN
 	zone := amp.org_zone(p_org);
 	IF p_sign < 0 THEN
 		-- First: concurrent erasures of the org queue here.
-		PERFORM amp.new_generation(p_org);
+		PERFORM amp.erase_kept(p_org, p, zone);
 	ELSE
 		PERFORM amp.fold_followed(p_org, p, zone);
 	END IF;
@@ -276,6 +461,111 @@ BEGIN
 END
 $$;
 
+-- Consistency check of the kept mastery (amp.check_rollups): each window
+-- kept in the org's current rollup generation and zone, which reads take
+-- as it is or bring up to date, against its members' tallies counted
+-- from the raw events it is exact for (all of them for a followed window,
+-- those its snapshot saw for another), and each member's kept tallies
+-- against the same count (signal sums to 1e-9: ingestion adds them up
+-- batch by batch). Lists what differs (none when consistent).
+CREATE OR REPLACE FUNCTION amp.check_kept(p_org text, p_zone text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	gen bigint;
+	diff jsonb;
+BEGIN
+	gen := amp.read_generation(p_org);
+	WITH w AS MATERIALIZED (
+		SELECT k.day_from, k.day_to, k.channel, k.campaign, k.followed,
+		    k.complete, k.snap, k.doc,
+		    k.day_from + (k.day_to - k.day_from) / 2 AS mid
+		FROM amp.mastery_memo k
+		WHERE k.org_id = p_org AND k.zone = p_zone
+		    AND (k.followed OR k.snap IS NOT NULL)
+		    AND split_part(k.stamp, ':', 1) = gen::text
+	), t AS (
+		SELECT w.day_from, w.day_to, w.channel, w.campaign, y.member,
+		    ROW(y.member,
+			(count(*) FILTER (WHERE x.day < w.mid))::int,
+			(count(*) FILTER (WHERE x.day >= w.mid))::int,
+			(count(x.sig) FILTER (WHERE x.day < w.mid))::int,
+			(count(x.sig) FILTER (WHERE x.day >= w.mid))::int,
+			coalesce(sum(x.sig) FILTER (WHERE x.day < w.mid), 0),
+			coalesce(sum(x.sig) FILTER (WHERE x.day >= w.mid), 0),
+			max(x.depth) FILTER (WHERE x.day < w.mid),
+			max(x.depth) FILTER (WHERE x.day >= w.mid))::amp.tally
+			AS t
+		FROM w
+		JOIN amp.events y ON y.org_id = p_org
+		    AND y.occurred_at >= amp.day_start(w.day_from, p_zone)
+		    AND y.occurred_at < amp.day_start(w.day_to, p_zone)
+		    AND (w.channel = '' OR y.channel = w.channel)
+		    AND (w.campaign = '' OR y.campaign = w.campaign)
+		    AND (w.followed OR y.xact IS NULL
+			OR pg_visible_in_snapshot(y.xact::text::xid8, w.snap)),
+		    LATERAL (SELECT amp.day_floor(y.occurred_at, p_zone) AS day,
+			amp.signal(y.quality, y.level) AS sig,
+			amp.depth(y.kind) AS depth) x
+		GROUP BY 1, 2, 3, 4, 5
+	), counted AS (
+		SELECT w.day_from, w.day_to, w.channel, w.campaign,
+		    w.doc AS kept, jsonb_build_object(
+			'quality_members', coalesce(sum(b.b & 1), 0),
+			'quality_improved', coalesce(sum(b.b >> 1 & 1), 0),
+			'ladder_members', coalesce(sum(b.b >> 2 & 1), 0),
+			'ladder_climbed', coalesce(sum(b.b >> 3 & 1), 0))
+			AS counted
+		FROM w
+		LEFT JOIN (SELECT t.day_from, t.day_to, t.channel, t.campaign,
+			amp.mastery_bits((t.t).e1, (t.t).e2, (t.t).n1,
+			    (t.t).n2, (t.t).s1, (t.t).s2, (t.t).d1,
+			    (t.t).d2) AS b
+		    FROM t) b ON b.day_from = w.day_from
+		    AND b.day_to = w.day_to AND b.channel = w.channel
+		    AND b.campaign = w.campaign
+		GROUP BY 1, 2, 3, 4, 5
+	), members AS (
+		-- Kept tallies that differ from the count, and members a
+		-- window that keeps every member lacks.
+		SELECT w.day_from, w.day_to, w.channel, w.campaign, k.member,
+		    k.t AS kept, t.t AS counted
+		FROM w
+		JOIN amp.mastery_members k ON k.org_id = p_org
+		    AND k.zone = p_zone AND k.day_from = w.day_from
+		    AND k.day_to = w.day_to AND k.channel = w.channel
+		    AND k.campaign = w.campaign
+		LEFT JOIN t ON t.day_from = w.day_from AND t.day_to = w.day_to
+		    AND t.channel = w.channel AND t.campaign = w.campaign
+		    AND t.member = k.member
+		WHERE t.member IS NULL OR (k.t).e1 <> (t.t).e1
+		    OR (k.t).e2 <> (t.t).e2 OR (k.t).n1 <> (t.t).n1
+		    OR (k.t).n2 <> (t.t).n2
+		    OR abs((k.t).s1 - (t.t).s1) > 1e-9
+		    OR abs((k.t).s2 - (t.t).s2) > 1e-9
+		    OR (k.t).d1 IS DISTINCT FROM (t.t).d1
+		    OR (k.t).d2 IS DISTINCT FROM (t.t).d2
+		UNION ALL
+		SELECT w.day_from, w.day_to, w.channel, w.campaign, t.member,
+		    NULL, t.t
+		FROM w
+		JOIN t ON t.day_from = w.day_from AND t.day_to = w.day_to
+		    AND t.channel = w.channel AND t.campaign = w.campaign
+		WHERE w.complete AND NOT EXISTS (SELECT 1
+		    FROM amp.mastery_members k
+		    WHERE k.org_id = p_org AND k.zone = p_zone
+			AND k.day_from = w.day_from AND k.day_to = w.day_to
+			AND k.channel = w.channel AND k.campaign = w.campaign
+			AND k.member = t.member)
+	)
+	SELECT jsonb_agg(x) INTO diff
+	FROM (SELECT to_jsonb(c) AS x FROM counted c WHERE c.kept <> c.counted
+	    UNION ALL
+	    SELECT to_jsonb(m) FROM members m) d;
+	RETURN coalesce(diff, '[]');
+END
+$$;
+
 -- Consistency check: derives every rollup row of an org from its raw
 -- events, in its zone, and lists the rows where what reads see differs
 -- from them (none when consistent). Each comparison is one statement, so
@@ -287,6 +577,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	day_diff jsonb;
 	channel_diff jsonb;
+	mastery_diff jsonb;
 	zone text;
 BEGIN
 	PERFORM amp.tenant(p_org);
@@ -320,10 +611,12 @@ BEGIN
 	SELECT jsonb_agg(to_jsonb(diff)) INTO day_diff FROM diff;
 
 	channel_diff := amp.check_channels(p_org);
+	mastery_diff := amp.check_kept(p_org, zone);
 	RETURN jsonb_build_object('consistent', day_diff IS NULL
-	    AND channel_diff = '[]',
+	    AND channel_diff = '[]' AND mastery_diff = '[]',
 	    'day_stats', coalesce(day_diff, '[]'),
-	    'channel_stats', channel_diff);
+	    'channel_stats', channel_diff,
+	    'kept_mastery', mastery_diff);
 END
 $$;
 
