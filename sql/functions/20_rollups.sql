@@ -467,7 +467,9 @@ $$;
 -- from the raw events it is exact for (all of them for a followed window,
 -- those its snapshot saw for another), and each member's kept tallies
 -- against the same count (signal sums to 1e-9: ingestion adds them up
--- batch by batch). Lists what differs (none when consistent).
+-- batch by batch). Lists what differs (none when consistent). It reads
+-- the events of every kept window: for the tests and for operators, not
+-- for a large org's every minute.
 CREATE OR REPLACE FUNCTION amp.check_kept(p_org text, p_zone text)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
