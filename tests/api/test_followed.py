@@ -179,12 +179,17 @@ def test_erasure_and_a_change_of_zone_end_following_and_reads_stay_exact(
 
 def test_erasures_during_ingestion_into_a_followed_window_stay_exact(service, spec, db):
     """Members are erased while three writers post batches naming them into
-    a followed window and two dashboards keep reading it: every request
-    answers as it should (no 5xx, no deadlock), and afterwards every read
-    equals that of an org that received only the events still stored (an
-    event a batch commits after the erasure looked stays, and counts)."""
+    a followed window and two dashboards keep reading it and a mastery
+    belief (whose days are kept from the snapshot of the read that counted
+    them, not followed): every request answers as it should (no 5xx, no
+    deadlock), and afterwards every read equals that of an org that
+    received only the events still stored (an event a batch commits after
+    the erasure looked stays, and counts), and so does what is kept."""
     api, org, rng, ev, members, stored = a_followed_window(service, spec, 14, 16, 300, 40)
     assert followed(db, org)
+    belief = {"statement": "s", "indicator": "mastery", "at": "2025-05-15T00:00:00Z",
+              "expect": "increase", "window_days": 10}
+    assert api.post("/v1/beliefs", json=belief).status_code == 201
     doomed = members[:4]
     batches = [events_of(ev, rng, 25, members, DAYS) for _ in range(30)]
 
@@ -197,7 +202,8 @@ def test_erasures_during_ingestion_into_a_followed_window_stay_exact(service, sp
 
     errors, statuses = under_load(service, spec, org, batches, (
         "/v1/indicators?from=2025-05-01&to=2025-05-28",
-        "/v1/indicators/series?interval=week&from=2025-05-01&to=2025-05-28"), erase)
+        "/v1/indicators/series?interval=week&from=2025-05-01&to=2025-05-28",
+        "/v1/beliefs"), erase)
     assert errors == []
     assert statuses and set(statuses) == {200}
 
@@ -209,13 +215,28 @@ def test_erasures_during_ingestion_into_a_followed_window_stay_exact(service, sp
     # was sent before their erasure is gone.
     assert {e["id"] for e in sent if e["member"] not in doomed} <= kept
     assert {e["id"] for e in stored if e["member"] in doomed}.isdisjoint(kept)
+    with db.cursor() as cur:                     # the belief's days, kept
+        cur.execute("SELECT count(*) FROM amp.mastery_memo WHERE org_id = %s "
+                    "AND NOT followed", (org,))
+        assert cur.fetchone()[0] > 0
+    rollups_consistent(db, org)
     fresh, _ = new_client(service, spec)
     store_events(fresh, [e for e in sent if e["id"] in kept])
+    assert fresh.post("/v1/beliefs", json=belief).status_code == 201
     reads(api)                                   # followed again from here
     store_events(api, [dict(sent[0], id="after")])
     store_events(fresh, [dict(sent[0], id="after")])
     assert reads(api) == reads(fresh)
+    assert evaluations(api) == evaluations(fresh)
     rollups_consistent(db, org)
+
+
+def evaluations(client):
+    """The beliefs' evaluations, without what names the belief itself."""
+    r = client.get("/v1/beliefs")
+    assert r.status_code == 200, r.text
+    return [{k: v for k, v in b.items() if k not in ("id", "created_at")}
+            for b in r.json()["data"]]
 
 
 def test_a_followed_window_nobody_asks_for_goes_and_one_asked_for_stays(service, spec, db):
