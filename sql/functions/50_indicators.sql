@@ -546,8 +546,9 @@ $$;
 -- caller locks the kept rows before it computes, but a window first kept
 -- by another reader between that lock and its snapshot is not among
 -- them). A window's rows always hold for its snapshot. What was not asked for
--- again in a day goes; rows another transaction holds are left for the
--- next time (waiting for them could deadlock with its own keeping).
+-- again in a day goes (in 30 days without members' tallies); rows another
+-- transaction holds are left for the next time (waiting for them could
+-- deadlock with its own keeping).
 CREATE OR REPLACE FUNCTION amp.keep_mastery(p_org text, p_zone text,
     p_channel text, p_campaign text, p_fresh jsonb,
     p_tallies amp.mastery_members[])
@@ -606,12 +607,24 @@ BEGIN
 	ORDER BY y.day_from, y.day_to, y.member
 	ON CONFLICT (org_id, zone, day_from, day_to, channel, campaign, member)
 	DO UPDATE SET t = excluded.t;
+	-- A window with members' tallies kept (up to 20 000 rows) goes after
+	-- a day; one without (a belief's days, a window of more than 20 000
+	-- members: a row each, and minutes to count again at 10^7 events for
+	-- a page of beliefs) after 30 days, so a page read once a week is not
+	-- counted again each time.
 	DELETE FROM amp.mastery_memo o
 	WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to,
 	    o.channel, o.campaign) IN (SELECT k.zone, k.day_from,
 		k.day_to, k.channel, k.campaign FROM amp.mastery_memo k
 		WHERE k.org_id = p_org
 		    AND k.made_at < now() - interval '1 day'
+		    AND (k.made_at < now() - interval '30 days'
+			OR EXISTS (SELECT 1 FROM amp.mastery_members m
+			    WHERE m.org_id = p_org AND m.zone = k.zone
+				AND m.day_from = k.day_from
+				AND m.day_to = k.day_to
+				AND m.channel = k.channel
+				AND m.campaign = k.campaign))
 		FOR UPDATE SKIP LOCKED);
 END
 $$;

@@ -468,6 +468,58 @@ def test_an_erasure_takes_the_member_out_of_kept_mastery_instead_of_dropping_it(
     assert reads(api) == reads(fresh)
 
 
+def test_a_beliefs_kept_days_stay_a_month_and_a_window_with_its_members_a_day(
+        service, spec, db):
+    """What is kept and not asked for again goes when a read next keeps
+    something: a window with its members' tallies (many rows) after a day,
+    the days of a belief (a row each, and minutes to count again in a large
+    org: a page of beliefs read once a week must not start cold each time)
+    after 30 days. Reads stay exact either way."""
+    api, org = new_client(service, spec)
+    rng = random.Random(3)
+    ev = Ev("r")
+    store_events(api, [ev(f"m{rng.randrange(8)}", f"2025-03-{rng.randrange(1, 29):02d}",
+                          rng.choice(["react", "create", "contribute"]),
+                          quality=rng.choice([0.2, 0.5, 0.8]))
+                       for _ in range(120)])
+    r = api.post("/v1/beliefs", json={"statement": "s", "indicator": "mastery",
+                                      "at": "2025-03-15T00:00:00Z", "expect": "increase",
+                                      "window_days": 7})
+    assert r.status_code == 201, r.text
+    belief = api.get("/v1/beliefs").json()
+    indicators(api, **{"from": "2025-03-01", "to": "2025-03-28"})
+
+    def kept():
+        """Windows kept: (with members' tallies, without)."""
+        with db.cursor() as cur:
+            cur.execute("SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
+                        "amp.mastery_members m WHERE m.org_id = k.org_id AND "
+                        "m.day_from = k.day_from AND m.day_to = k.day_to AND "
+                        "m.channel = k.channel AND m.campaign = k.campaign)), "
+                        "count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
+                        "amp.mastery_members m WHERE m.org_id = k.org_id AND "
+                        "m.day_from = k.day_from AND m.day_to = k.day_to AND "
+                        "m.channel = k.channel AND m.campaign = k.campaign)) "
+                        "FROM amp.mastery_memo k WHERE k.org_id = %s", (org,))
+            return cur.fetchone()
+
+    def age(days):
+        with db.cursor() as cur:
+            cur.execute("UPDATE amp.mastery_memo SET made_at = now() - %s * interval "
+                        "'1 day' WHERE org_id = %s", (days, org))
+
+    with_members, without = kept()
+    assert with_members >= 1 and without >= 1
+    age(2)                                   # a read keeps another window
+    indicators(api, **{"from": "2025-03-02", "to": "2025-03-20"})
+    assert kept() == (1, without)            # only that one with its members
+    assert api.get("/v1/beliefs").json() == belief
+    age(31)
+    indicators(api, **{"from": "2025-03-03", "to": "2025-03-20"})
+    assert kept() == (1, 0)
+    assert api.get("/v1/beliefs").json() == belief
+
+
 def test_a_series_whose_mastery_outlasts_the_budget_is_asked_again_and_exact(
         service, spec, cluster, workdir, db):
     """A year of weekly buckets at 10^7 events takes longer to compute than a
