@@ -141,6 +141,9 @@ BEGIN
 	-- A statement of its own, after the lock: the erased members'
 	-- events still stored are those committed by now.
 	WITH w AS MATERIALIZED (
+		-- Written out, not a function's: under Citus this statement
+		-- runs on the org's shards, where a function querying
+		-- mastery_memo would read its empty distributed table.
 		SELECT k.day_from, k.day_to, k.channel, k.campaign, k.followed,
 		    k.snap, k.doc, k.stamp,
 		    k.day_from + (k.day_to - k.day_from) / 2 AS mid
@@ -227,15 +230,7 @@ BEGIN
 		'ch', w.channel, 'ca', w.campaign,
 		'stamp', g || ':' || (split_part(w.stamp, ':', 2)::bigint
 		    - coalesce(c.n, 0)),
-		'doc', jsonb_build_object(
-		    'quality_members', (w.doc->>'quality_members')::int
-			+ coalesce(j.q, 0),
-		    'quality_improved', (w.doc->>'quality_improved')::int
-			+ coalesce(j.i, 0),
-		    'ladder_members', (w.doc->>'ladder_members')::int
-			+ coalesce(j.l, 0),
-		    'ladder_climbed', (w.doc->>'ladder_climbed')::int
-			+ coalesce(j.c, 0)))),
+		'doc', amp.mastery_plus(w.doc, j.q, j.i, j.l, j.c))),
 	    (SELECT array_agg(ROW(p_org, p_zone, b.day_from, b.day_to, b.wch,
 		b.wca, b.member, b.now, 0)::amp.mastery_members) FROM b)
 	INTO adj, rows
@@ -378,15 +373,7 @@ BEGIN
 		SELECT c.day_from, c.day_to, c.channel, c.campaign,
 		    split_part(o.stamp, ':', 1) || ':'
 			|| (split_part(o.stamp, ':', 2)::bigint + c.n) AS stamp,
-		    jsonb_build_object(
-			'quality_members', (o.doc->>'quality_members')::int
-			    + coalesce(j.q, 0),
-			'quality_improved', (o.doc->>'quality_improved')::int
-			    + coalesce(j.i, 0),
-			'ladder_members', (o.doc->>'ladder_members')::int
-			    + coalesce(j.l, 0),
-			'ladder_climbed', (o.doc->>'ladder_climbed')::int
-			    + coalesce(j.c, 0)) AS doc
+		    amp.mastery_plus(o.doc, j.q, j.i, j.l, j.c) AS doc
 		FROM counted c
 		JOIN amp.mastery_memo o ON o.org_id = p_org
 		    AND o.zone = p_zone AND o.day_from = c.day_from

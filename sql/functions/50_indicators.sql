@@ -179,6 +179,25 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    + 8 * amp.ladder_climbed(e1, e2, d1, d2)
 $$;
 
+-- A window's kept mastery (NULL: none) plus what changed, each count by
+-- the change of members with that bit (amp.mastery_bits): one definition
+-- for reads that bring a window up to date, ingestion that folds into a
+-- followed one and erasure that takes a member out. Immutable: Citus
+-- calls no other function of a column in a statement that writes.
+CREATE OR REPLACE FUNCTION amp.mastery_plus(p_doc jsonb, q bigint,
+    i bigint, l bigint, c bigint) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT jsonb_build_object(
+	    'quality_members', coalesce((p_doc->>'quality_members')::int, 0)
+		+ coalesce(q, 0),
+	    'quality_improved', coalesce((p_doc->>'quality_improved')::int, 0)
+		+ coalesce(i, 0),
+	    'ladder_members', coalesce((p_doc->>'ladder_members')::int, 0)
+		+ coalesce(l, 0),
+	    'ladder_climbed', coalesce((p_doc->>'ladder_climbed')::int, 0)
+		+ coalesce(c, 0))
+$$;
+
 -- Per member, the tallies of a window's events (local days from s to e,
 -- halves split at m, the filters): "now" of every event, and "seen" of
 -- those snapshot p_since saw. p_fresh: only the events p_since did not
@@ -477,21 +496,12 @@ BEGIN
 				b.n2, b.s1, b.s2, b.d1, b.d2)::amp.tally), '{}')
 			INTO d, members
 			FROM before_now b;
-			d := ARRAY[(p_base[i]->>'quality_members')::int
-			    + coalesce(d[1], 0),
-			    (p_base[i]->>'quality_improved')::int
-			    + coalesce(d[2], 0),
-			    (p_base[i]->>'ladder_members')::int
-			    + coalesce(d[3], 0),
-			    (p_base[i]->>'ladder_climbed')::int
-			    + coalesce(d[4], 0)];
 		END IF;
 		day_from := f;
 		day_to := t;
-		doc := jsonb_build_object('quality_members', coalesce(d[1], 0),
-		    'quality_improved', coalesce(d[2], 0),
-		    'ladder_members', coalesce(d[3], 0),
-		    'ladder_climbed', coalesce(d[4], 0));
+		-- A whole count from nothing, else the base plus the change.
+		doc := amp.mastery_plus(CASE WHEN since IS NOT NULL
+		    THEN p_base[i] END, d[1], d[2], d[3], d[4]);
 		snap := pg_current_snapshot();
 		RETURN NEXT;
 		i := i + 1;
