@@ -64,25 +64,37 @@ LANGUAGE sql IMMUTABLE AS $$
 	GROUP BY 1, 2, 3
 $$;
 
--- A new rollup generation of the org: its rollups are about to shrink or
--- be derived afresh, so no mastery kept from before (amp.mastery_memo,
--- whose stamps name the generation) matches any more, and what was kept
--- goes (erasure leaves no aggregate of the member behind). Rows are locked
--- in key order, as readers that keep mastery take them, so the two cannot
--- deadlock. The generation only grows: nothing deletes its row but the
--- erasure of the whole org, which bumps it instead (scripts/demo/erase.sql).
+-- Advances the org's rollup generation and locks every window kept for
+-- the org (amp.mastery_memo, whose stamps name the generation), in key
+-- order, as readers that keep mastery take them, so the two cannot
+-- deadlock; answers the new generation. The generation only grows:
+-- nothing deletes its row but the erasure of the whole org, which bumps
+-- it instead (scripts/demo/erase.sql).
+CREATE OR REPLACE FUNCTION amp.advance_generation(p_org text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	g bigint;
+BEGIN
+	INSERT INTO amp.rollup_generation AS r (org_id, gen)
+	VALUES (p_org, 1)
+	ON CONFLICT (org_id) DO UPDATE SET gen = r.gen + 1
+	RETURNING r.gen INTO g;
+	PERFORM FROM (SELECT FROM amp.mastery_memo k WHERE k.org_id = p_org
+	    ORDER BY k.zone, k.day_from, k.day_to, k.channel, k.campaign
+	    FOR UPDATE) x;
+	RETURN g;
+END
+$$;
+
+-- A new rollup generation of the org: its rollups are about to be
+-- derived afresh (or the org goes), so no mastery kept from before
+-- matches any more, and what was kept goes.
 CREATE OR REPLACE FUNCTION amp.new_generation(p_org text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO amp.rollup_generation AS g (org_id, gen)
-	VALUES (p_org, 1)
-	ON CONFLICT (org_id) DO UPDATE SET gen = g.gen + 1;
-	DELETE FROM amp.mastery_memo o
-	WHERE o.org_id = p_org AND (o.zone, o.day_from, o.day_to, o.channel,
-	    o.campaign) IN (SELECT k.zone, k.day_from, k.day_to, k.channel,
-		k.campaign FROM amp.mastery_memo k WHERE k.org_id = p_org
-		ORDER BY k.zone, k.day_from, k.day_to, k.channel, k.campaign
-		FOR UPDATE);
+	PERFORM amp.advance_generation(p_org);
+	DELETE FROM amp.mastery_memo k WHERE k.org_id = p_org;
 END
 $$;
 
@@ -96,10 +108,9 @@ $$;
 -- out of the window and put back as its events still stored (any a batch
 -- committed after the caller's DELETE looked) make it, its kept tallies
 -- likewise, and the window's stamp loses the erased events it counted.
--- The kept windows are locked first, in key order, as every other locker
--- of kept windows takes them; once they are, no batch that folded into a
--- followed window is still to commit, so the events read here are all
--- those a followed window counted.
+-- The kept windows are locked first (amp.advance_generation); once they
+-- are, no batch that folded into a followed window is still to commit, so
+-- the events read here are all those a followed window counted.
 --
 -- The org's rollup generation advances and every kept window takes the
 -- new one in its stamp: a window a reader counted from a snapshot that
@@ -122,20 +133,12 @@ DECLARE
 	adj jsonb;
 	rows amp.mastery_members[];
 BEGIN
-	INSERT INTO amp.rollup_generation AS r (org_id, gen)
-	VALUES (p_org, 1)
-	ON CONFLICT (org_id) DO UPDATE SET gen = r.gen + 1
-	RETURNING r.gen INTO g;
-	SELECT count(*) INTO n FROM (SELECT FROM amp.mastery_memo k
-	    WHERE k.org_id = p_org
-	    ORDER BY k.zone, k.day_from, k.day_to, k.channel, k.campaign
-	    FOR UPDATE) x;
-	IF n * (cardinality(p) + 1) > 50000000 THEN
-		DELETE FROM amp.mastery_memo k WHERE k.org_id = p_org;
-		RETURN;
-	END IF;
+	g := amp.advance_generation(p_org);
+	SELECT count(*) INTO n FROM amp.mastery_memo k
+	WHERE k.org_id = p_org;
 	DELETE FROM amp.mastery_memo k
-	WHERE k.org_id = p_org AND (k.zone <> p_zone
+	WHERE k.org_id = p_org AND (n * (cardinality(p) + 1) > 50000000
+	    OR k.zone <> p_zone
 	    OR (k.snap IS NULL AND NOT k.followed)
 	    OR split_part(k.stamp, ':', 1) <> (g - 1)::text);
 	-- A statement of its own, after the lock: the erased members'
@@ -269,7 +272,7 @@ $$;
 -- (sql/migrations/016_followed_windows.sql) of the batch's days, in the
 -- caller's transaction: a read then takes what is kept as it is. The
 -- followed windows are locked first, in key order, as every other locker
--- of kept windows takes them (amp.lock_memos, amp.new_generation): the
+-- of kept windows takes them (amp.lock_memos, amp.advance_generation): the
 -- batches folding into a window follow one another, each from what the
 -- last committed (read after the lock, in a statement of its own). A
 -- followed window keeps the tallies of every member of it, so a member
