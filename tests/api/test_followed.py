@@ -275,3 +275,34 @@ def test_a_followed_window_nobody_asks_for_goes_and_one_asked_for_stays(service,
     fresh, _ = new_client(service, spec)
     store_events(fresh, stored)
     assert reads(api) == reads(fresh)
+
+
+def test_the_consistency_check_allows_a_large_sums_rounding_and_no_more(service, spec, db):
+    """amp.check_rollups, which operators run, compares a member's kept sum
+    of quality signals, added up batch by batch, with one counted from the
+    raw events in another order. For a member with many events the two
+    differ by rounding in the last digits: that is no inconsistency, and a
+    real difference still is one."""
+    api, org = new_client(service, spec)
+    ev = Ev("s")
+    store_events(api, [ev("m1", f"2025-05-{1 + i % 20:02d}", "create", quality=1.0)
+                       for i in range(4000)])
+    indicators(api, **{"from": "2025-05-01", "to": "2025-05-21"})
+    rollups_consistent(db, org)
+
+    def nudge(by):
+        """Moves m1's kept first-half sum (2 000) by a fraction."""
+        with db.cursor() as cur:
+            cur.execute("UPDATE amp.mastery_members SET t = ROW((t).member, (t).e1, (t).e2, "
+                        "(t).n1, (t).n2, (t).s1 * (1 + %s), (t).s2, (t).d1, (t).d2)::amp.tally "
+                        "WHERE org_id = %s AND member = 'm1'", (by, org))
+            assert cur.rowcount == 1
+
+    nudge(1e-12)                 # 2e-9 apart: rounding of a 4 000-event sum
+    rollups_consistent(db, org)
+    nudge(1e-4)                  # 0.2 apart: a kept tally that is wrong
+    with db.cursor() as cur:
+        cur.execute("SELECT amp.check_rollups(%s)", (org,))
+        report = cur.fetchone()[0]
+    assert not report["consistent"]
+    assert [d["member"] for d in report["kept_mastery"]] == ["m1"]
