@@ -20,7 +20,10 @@
 # connections post the same batches for BENCH_SUST_BARE_SECS seconds (60)
 # into a third tenant with the same base that no dashboard reads, so no
 # window of it is followed: what following the dashboards' windows exactly
-# costs ingestion.
+# costs ingestion. Last, the same COPY into a fourth tenant, with
+# amp.events as large as the ingest left it: the ceiling at the size the
+# ingest ended at, as context (the target is against the first COPY,
+# taken before the base was loaded).
 ALL_SECTIONS+=(sustained)
 
 section_sustained() {
@@ -32,12 +35,12 @@ section_sustained() {
 	log "sustained: generating $n events of $members members (long tail)"
 	"$PY" bench/gen.py "$dir" --events "$n" --batch "$BATCH" \
 	    --members "$members" --channels 7 --tail 4 --days 90 \
-	    --orgs sus,sus-copy,sus-bare >&2
+	    --orgs sus,sus-copy,sus-bare,sus-end >&2
 	cols=$("$PY" -c 'import json, sys; print(", ".join(json.load(open(sys.argv[1]))["copy_columns"]))' "$dir/meta.json")
 	local tok id body code
 	tok=$(token_for sus)
 	while IFS=$'\t' read -r id body; do
-		for org in sus sus-copy sus-bare; do
+		for org in sus sus-copy sus-bare sus-end; do
 			code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT \
 			    -H "Authorization: Bearer $(token_for "$org")" \
 			    -H 'Content-Type: application/json' \
@@ -46,6 +49,8 @@ section_sustained() {
 		done
 	done <"$dir/campaigns.tsv"
 
+	local rows_start
+	rows_start=$(sql_super -c "SELECT count(*) FROM amp.events")
 	sql_super -c CHECKPOINT
 	t0=$(now_ns)
 	sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.sus-copy.csv' WITH (FORMAT csv)"
@@ -75,6 +80,14 @@ section_sustained() {
 	    --secs "${BENCH_SUST_BARE_SECS:-60}") || die "bench/sustained.py failed"
 	log "$bare"
 	bare_eps=$(field eps "$bare")
+	local rows_end end_eps
+	rows_end=$(sql_super -c "SELECT count(*) FROM amp.events")
+	sql_super -c CHECKPOINT
+	t0=$(now_ns)
+	sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.sus-end.csv' WITH (FORMAT csv)"
+	t1=$(now_ns)
+	end_eps=$(calc "$n / (($t1 - $t0) / 1e9)")
+	log "sustained: COPY into $(fmt_int "$rows_end") rows: $(fmt_int "$end_eps") events/s"
 	local eps q50 q95 i50 i95 failed settle accepted secs_run
 	eps=$(field eps "$line") accepted=$(field accepted "$line")
 	secs_run=$(field post_secs "$line")
@@ -83,6 +96,7 @@ section_sustained() {
 	failed=$(field failed_reads "$line") settle=$(field settle_secs "$line")
 	row "sustained: community" "$(fmt_int "$members") members (long tail), $(fmt_int "$n") events loaded, $(fmt_int "$accepted") ingested" "BENCH_SUST_*; $dashboards dashboards refreshing every ${poll}s (0: flat out), $conns connections; events over 2024-10-03 to 2024-12-31, the dashboards' window"
 	row "sustained: COPY ceiling" "$(fmt_int "$copy_eps") events/s" "\\copy of $(fmt_int "$n") rows into amp.events"
+	row "sustained: COPY at the end (context)" "$(fmt_int "$end_eps") events/s; ingest = $(calc "'%.2f' % ($eps / $end_eps)") × this" "the same \\copy into a fourth tenant after the ingest, amp.events holding $(fmt_int "$rows_end") rows (the ceiling above was taken with it holding $(fmt_int "$rows_start"); the target stays against that one)"
 	row "sustained: ingest, rollups included" "$(fmt_int "$eps") events/s = $(calc "'%.2f' % ($eps / $copy_eps)") × COPY" "$(fmt_int "$accepted") events in ${secs_run} s; the clock stops at the last answer (rollups are written in each batch's transaction); target ≥ 0.5"
 	row "sustained: ingest, nobody reading" "$(fmt_int "$bare_eps") events/s = $(calc "'%.2f' % ($bare_eps / $copy_eps)") × COPY" "$(fmt_int "$(field accepted "$bare")") events in $(field post_secs "$bare") s into a tenant with the same base that no dashboard reads (no window followed): what following the dashboards' windows exactly costs ingestion"
 	row "sustained: reads quiet p50 / p95" "$q50 / $q95 ms" "90-day indicators and weekly series, $(field quiet_n "$line") reads over ${quiet}s"
