@@ -31,7 +31,7 @@ section_sustained() {
 	local secs=${BENCH_SUST_SECS:-600} conns=${BENCH_SUST_CONNS:-4}
 	local dashboards=${BENCH_SUST_DASHBOARDS:-4} dir=$work/sustained
 	local poll=${BENCH_SUST_POLL:-1} quiet=${BENCH_SUST_QUIET:-60}
-	local cols t0 t1 copy_eps line nb
+	local cols copy_eps line nb
 	log "sustained: generating $n events of $members members (long tail)"
 	"$PY" bench/gen.py "$dir" --events "$n" --batch "$BATCH" \
 	    --members "$members" --channels 7 --tail 4 --days 90 \
@@ -49,13 +49,20 @@ section_sustained() {
 		done
 	done <"$dir/campaigns.tsv"
 
-	local rows_start
+	local rows_start copied
+	# copy_timed ORG: the \copy of ORG's rows after a checkpoint, in
+	# events/s, into $copied.
+	copy_timed() {
+		local t0 t1
+		sql_super -c CHECKPOINT
+		t0=$(now_ns)
+		sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.$1.csv' WITH (FORMAT csv)"
+		t1=$(now_ns)
+		copied=$(calc "$n / (($t1 - $t0) / 1e9)")
+	}
 	rows_start=$(sql_super -c "SELECT count(*) FROM amp.events")
-	sql_super -c CHECKPOINT
-	t0=$(now_ns)
-	sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.sus-copy.csv' WITH (FORMAT csv)"
-	t1=$(now_ns)
-	copy_eps=$(calc "$n / (($t1 - $t0) / 1e9)")
+	copy_timed sus-copy
+	copy_eps=$copied
 	log "sustained: COPY $(fmt_int "$copy_eps") events/s; loading the base"
 	for org in sus sus-bare; do
 		sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.$org.csv' WITH (FORMAT csv)"
@@ -82,11 +89,8 @@ section_sustained() {
 	bare_eps=$(field eps "$bare")
 	local rows_end end_eps
 	rows_end=$(sql_super -c "SELECT count(*) FROM amp.events")
-	sql_super -c CHECKPOINT
-	t0=$(now_ns)
-	sql_owner -c "\\copy amp.events ($cols) FROM '$dir/copy.sus-end.csv' WITH (FORMAT csv)"
-	t1=$(now_ns)
-	end_eps=$(calc "$n / (($t1 - $t0) / 1e9)")
+	copy_timed sus-end
+	end_eps=$copied
 	log "sustained: COPY into $(fmt_int "$rows_end") rows: $(fmt_int "$end_eps") events/s"
 	local eps q50 q95 i50 i95 failed settle accepted secs_run
 	eps=$(field eps "$line") accepted=$(field accepted "$line")
