@@ -615,9 +615,9 @@ section_reads() {
 	local window="from=2024-09-01&to=2024-11-29"
 	p95() { cut -d' ' -f2 <<<"$1"; }
 	lat() {
-		local failed first cold cold_s
-		read -r _ _ _ failed first cold cold_s <<<"$1"
-		echo -n "p50 $(cut -d' ' -f1 <<<"$1") · p95 $(cut -d' ' -f2 <<<"$1") · p99 $(cut -d' ' -f3 <<<"$1") ms${first:+; first read $first ms}"
+		local p50 p95 p99 failed first cold cold_s
+		read -r p50 p95 p99 failed first cold cold_s <<<"$1"
+		echo -n "p50 $p50 · p95 $p95 · p99 $p99 ms${first:+; first read $first ms}"
 		[ "${cold:-0}" = 0 ] || echo -n "; **cold phase: $cold answers not 200 (503 while computing) before the first 200, after $cold_s s**"
 		echo "${failed:+; not 200 after it: $failed}"
 	}
